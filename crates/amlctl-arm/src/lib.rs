@@ -1,0 +1,1 @@
+//! amlctl ARM client (being built; see ARCHITECTURE.md).

@@ -1,0 +1,6 @@
+//! amlctl: a declarative GitOps reconciler for Azure Machine Learning workspaces.
+//!
+//! See `ARCHITECTURE.md` at the repository root for the module map and the invariants.
+
+pub mod cli;
+pub mod model;
