@@ -1,0 +1,194 @@
+//! The plan is data: what `diff` decided, what `render` draws and what `apply` executes.
+//!
+//! Invariants: a plan holds no secrets (secret fields are masked before they get here); it is
+//! deterministic (changes sorted by address); "nothing to do" is computed from the data
+//! ([`Plan::has_changes`]), never from what was printed. `apply` never branches on
+//! [`ActionReason`]: reasons exist only to explain the plan to people.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::ResourceId;
+
+/// Version of the JSON plan format (`amlctl plan --output json`, `plan -out FILE`).
+pub const FORMAT_VERSION: &str = "1.0";
+
+/// What happens to one resource. A change may carry several (e.g. `Update` then `Start`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    NoOp,
+    Create,
+    /// In place: PATCH for AmlCompute scale settings, PUT for schedules and job metadata.
+    Update,
+    /// Delete (waiting for it to finish) then create.
+    Replace,
+    Delete,
+    Start,
+    Stop,
+    /// A job submission (jobs are run records: created once, never updated).
+    Submit,
+    /// Cancel a running job whose desired state says so.
+    Cancel,
+}
+
+impl Action {
+    pub fn is_write(self) -> bool {
+        !matches!(self, Action::NoOp)
+    }
+}
+
+/// Why an action was chosen. For people only; `apply` must not branch on it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ActionReason {
+    /// Not in the workspace.
+    Missing,
+    /// A field that cannot change in place differs (`# forces replacement`).
+    ReplaceBecauseOf { path: String, why: String },
+    /// Owned by amlctl and no manifest declares it any more (only with `--prune`).
+    NoLongerDeclared,
+    /// Desired power state differs from the instance's state.
+    PowerState { current: String },
+    /// A standalone parallel job is submitted as a one-step pipeline job.
+    ParallelAsPipeline,
+}
+
+/// One field that differs. `path` is a JSON pointer into the REST body.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<serde_json::Value>,
+    /// This field cannot change in place.
+    #[serde(default)]
+    pub forces_replacement: bool,
+    /// The value is secret: `before`/`after` are masked.
+    #[serde(default)]
+    pub sensitive: bool,
+}
+
+/// Something the reader must see (assigned compute instance replaced, job immutable, ...).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Warning {
+    pub message: String,
+}
+
+/// One resource's entry in the plan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub address: ResourceId,
+    /// Service-side type (`ComputeInstance`, `AmlCompute`, `Kubernetes`, `Schedule`, `CommandJob`...).
+    pub type_label: String,
+    /// In execution order; `[NoOp]` when nothing changes.
+    pub actions: Vec<Action>,
+    pub reasons: Vec<ActionReason>,
+    /// Live body as read at plan time (normalised, secrets masked); `None` when absent.
+    pub before: Option<serde_json::Value>,
+    /// Desired REST body (secrets masked); `None` for deletes.
+    pub after: Option<serde_json::Value>,
+    pub field_changes: Vec<FieldChange>,
+    pub depends_on: Vec<ResourceId>,
+    pub warnings: Vec<Warning>,
+    /// Jobs: current status (`Running`, `Completed`, ...). Compute instances: `state`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Manifest that declares it (`None` for deletes and unmanaged resources).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Fingerprint of the live body at plan time, to refuse stale saved plans.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live_fingerprint: Option<String>,
+}
+
+impl Change {
+    pub fn is_noop(&self) -> bool {
+        self.actions.iter().all(|a| *a == Action::NoOp)
+    }
+}
+
+/// An error found while planning that blocks applying (e.g. a job redefined under the same name,
+/// replacing a protected resource). A plan with errors cannot be applied.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanError {
+    pub address: ResourceId,
+    pub message: String,
+}
+
+/// Counts per action, for the summary line.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub replace: usize,
+    pub delete: usize,
+    pub start: usize,
+    pub stop: usize,
+    pub submit: usize,
+    pub cancel: usize,
+    pub no_op: usize,
+    pub unmanaged: usize,
+}
+
+/// The workspace a plan was made for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanTarget {
+    /// Target name from the config (`local` for the embedded workspace).
+    pub name: String,
+    /// ARM id of the workspace.
+    pub workspace_id: String,
+}
+
+/// The whole plan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: String,
+    pub target: PlanTarget,
+    /// Git commit the manifests were read from, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// Sorted by address. Includes no-ops, so renderers can say what is in sync.
+    pub changes: Vec<Change>,
+    /// Resources in the workspace that amlctl does not manage (left alone).
+    pub unmanaged: Vec<ResourceId>,
+    pub errors: Vec<PlanError>,
+}
+
+impl Plan {
+    pub fn new(target: PlanTarget) -> Self {
+        Plan {
+            format_version: FORMAT_VERSION.to_owned(),
+            target,
+            commit: None,
+            changes: Vec::new(),
+            unmanaged: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// True when applying would write anything.
+    pub fn has_changes(&self) -> bool {
+        self.changes.iter().any(|c| !c.is_noop())
+    }
+
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary { unmanaged: self.unmanaged.len(), ..Summary::default() };
+        for change in &self.changes {
+            for action in &change.actions {
+                match action {
+                    Action::NoOp => s.no_op += 1,
+                    Action::Create => s.create += 1,
+                    Action::Update => s.update += 1,
+                    Action::Replace => s.replace += 1,
+                    Action::Delete => s.delete += 1,
+                    Action::Start => s.start += 1,
+                    Action::Stop => s.stop += 1,
+                    Action::Submit => s.submit += 1,
+                    Action::Cancel => s.cancel += 1,
+                }
+            }
+        }
+        s
+    }
+}
