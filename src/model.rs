@@ -109,6 +109,60 @@ impl TryFrom<String> for ResourceId {
     }
 }
 
+/// The manifest kinds amlctl supports, decided from `type:` (and, for schedules, the action key),
+/// never from `$schema`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ManifestKind {
+    ComputeInstance,
+    AmlCompute,
+    Kubernetes,
+    /// A schedule with `create_job`.
+    Schedule,
+    /// `type: command`, or no `type` at all.
+    CommandJob,
+    /// Standalone `type: parallel` (submitted as a one-step pipeline job).
+    ParallelJob,
+    PipelineJob,
+    SweepJob,
+}
+
+impl ManifestKind {
+    pub fn resource_kind(self) -> Kind {
+        match self {
+            ManifestKind::ComputeInstance | ManifestKind::AmlCompute | ManifestKind::Kubernetes => {
+                Kind::Compute
+            }
+            ManifestKind::Schedule => Kind::Schedule,
+            ManifestKind::CommandJob
+            | ManifestKind::ParallelJob
+            | ManifestKind::PipelineJob
+            | ManifestKind::SweepJob => Kind::Job,
+        }
+    }
+}
+
+/// A workspace asset a job or schedule needs before it can be submitted. `apply` makes sure each
+/// exists (creating it only when absent: the same content is never uploaded twice).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "asset", rename_all = "snake_case")]
+pub enum Asset {
+    /// A local `code:` folder: uploaded to the default datastore, registered as a code version.
+    Code {
+        local_dir: PathBuf,
+        /// Content hash (sha256 over the files not ignored by `.amlignore`/`.gitignore`).
+        hash: String,
+        /// ARM id of the code version the job body refers to (`.../codes/{name}/versions/{v}`).
+        arm_id: String,
+    },
+    /// A local input file or folder, uploaded and replaced by an `azureml://datastores/...` URI.
+    InputUpload { local_path: PathBuf, hash: String, datastore_uri: String },
+    /// An environment version to register (inline anonymous environments, by content hash).
+    Environment { arm_id: String, body: serde_json::Value },
+    /// A component version to register (anonymous components, by content hash).
+    Component { arm_id: String, body: serde_json::Value },
+}
+
 /// Desired power state of a compute instance (amlctl-only; not expressible in `az ml` YAML).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -155,6 +209,8 @@ pub struct DesiredResource {
     /// Resources that must exist before this one (a job's compute, a schedule's compute).
     pub depends_on: BTreeSet<ResourceId>,
     pub options: ResourceOptions,
+    /// Assets to ensure before this resource is written (jobs and schedules only).
+    pub assets: Vec<Asset>,
 }
 
 /// Everything the manifests declare, keyed and ordered by address.
