@@ -3,5 +3,6 @@
 //! See `ARCHITECTURE.md` at the repository root for the module map and the invariants.
 
 pub mod cli;
+pub mod manifest;
 pub mod model;
 pub mod plan;
