@@ -1,1 +1,28 @@
-//! amlctl ARM client (being built; see ARCHITECTURE.md).
+//! amlctl's Azure Resource Manager client: authentication, retries, long-running operations,
+//! paging, clouds. It speaks ARM paths and JSON only; it knows nothing of amlctl's model.
+//!
+//! Start reading at [`ArmClient`]. Module map:
+//! - `config`: [`ClientConfig`], [`Cloud`], [`RetryPolicy`], [`LroPolicy`], [`API_VERSION`];
+//! - `auth`: [`AuthMethod`], [`CredentialSpec`], the credential chain and token cache;
+//! - `transport`: azure_core's `HttpClient` over our reqwest client (one reqwest, no aws-lc);
+//! - `retry`: the error policy (what is retried, after how long);
+//! - `http`: one logical request (token, semaphore, retries, one log line per attempt);
+//! - `lro`: long-running operation polling;
+//! - `client`: the public operations;
+//! - `redact`: what may appear in logs;
+//! - `error`: [`ArmError`].
+
+mod auth;
+mod client;
+mod config;
+mod error;
+mod http;
+mod lro;
+mod redact;
+mod retry;
+mod transport;
+
+pub use auth::{ACCESS_TOKEN_ENV, AuthMethod, CredentialSpec, Secret};
+pub use client::ArmClient;
+pub use config::{API_VERSION, ClientConfig, Cloud, LroPolicy, RetryPolicy, workspace_path};
+pub use error::{ArmError, ErrorDetail};
