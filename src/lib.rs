@@ -3,6 +3,10 @@
 //! See `ARCHITECTURE.md` at the repository root for the module map and the invariants.
 
 pub mod cli;
+pub mod config;
+pub mod desired;
+pub mod diff;
+pub mod gitsrc;
 pub mod manifest;
 pub mod model;
 pub mod plan;

@@ -5,6 +5,8 @@
 //! ([`Plan::has_changes`]), never from what was printed. `apply` never branches on
 //! [`ActionReason`]: reasons exist only to explain the plan to people.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde::{Deserialize, Serialize};
 
 use crate::model::ResourceId;
@@ -67,6 +69,9 @@ pub struct FieldChange {
     /// The value is secret: `before`/`after` are masked.
     #[serde(default)]
     pub sensitive: bool,
+    /// Jobs only: the field cannot change after submission at all (the plan has an error).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub immutable: bool,
 }
 
 /// Something the reader must see (assigned compute instance replaced, job immutable, ...).
@@ -129,6 +134,9 @@ pub struct Summary {
     pub cancel: usize,
     pub no_op: usize,
     pub unmanaged: usize,
+    /// Owned by amlctl, no longer declared, kept because pruning was not asked for.
+    #[serde(default)]
+    pub orphaned: usize,
 }
 
 /// The workspace a plan was made for.
@@ -152,6 +160,10 @@ pub struct Plan {
     pub changes: Vec<Change>,
     /// Resources in the workspace that amlctl does not manage (left alone).
     pub unmanaged: Vec<ResourceId>,
+    /// Resources amlctl created that no manifest declares any more, kept because the plan was
+    /// made without `--prune` (with it they are `Delete` changes). Jobs are never listed.
+    #[serde(default)]
+    pub orphaned: Vec<ResourceId>,
     pub errors: Vec<PlanError>,
 }
 
@@ -163,8 +175,19 @@ impl Plan {
             commit: None,
             changes: Vec::new(),
             unmanaged: Vec::new(),
+            orphaned: Vec::new(),
             errors: Vec::new(),
         }
+    }
+
+    /// True when the plan may be applied (no planning errors).
+    pub fn is_applicable(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// The order to execute the plan's writes in (see [`ExecutionGraph`]).
+    pub fn execution_graph(&self) -> ExecutionGraph {
+        ExecutionGraph::of(self)
     }
 
     /// True when applying would write anything.
@@ -173,7 +196,11 @@ impl Plan {
     }
 
     pub fn summary(&self) -> Summary {
-        let mut s = Summary { unmanaged: self.unmanaged.len(), ..Summary::default() };
+        let mut s = Summary {
+            unmanaged: self.unmanaged.len(),
+            orphaned: self.orphaned.len(),
+            ..Summary::default()
+        };
         for change in &self.changes {
             for action in &change.actions {
                 match action {
@@ -190,5 +217,95 @@ impl Plan {
             }
         }
         s
+    }
+}
+
+/// The dependency graph of a plan's writes (no-ops left out), for execution in order with
+/// bounded concurrency: a change may start once all its [`prerequisites`](Self::prerequisites)
+/// have finished.
+///
+/// Edges: a created/updated/replaced/started/stopped/submitted resource waits for the changes of
+/// the resources it `depends_on` (computes before the jobs and schedules that use them); a
+/// deleted resource goes *before* the deletes of what it depends on (deletes in reverse). A
+/// dependency whose change is a no-op (or is not in the plan) adds no edge.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExecutionGraph {
+    /// Every write, sorted by address.
+    pub nodes: Vec<ResourceId>,
+    /// `node → the nodes that must finish first`.
+    pub prerequisites: BTreeMap<ResourceId, BTreeSet<ResourceId>>,
+}
+
+impl ExecutionGraph {
+    pub fn of(plan: &Plan) -> ExecutionGraph {
+        let writes: BTreeMap<&ResourceId, &Change> =
+            plan.changes.iter().filter(|c| !c.is_noop()).map(|c| (&c.address, c)).collect();
+        let is_delete = |c: &Change| c.actions.contains(&Action::Delete);
+        let mut prerequisites: BTreeMap<ResourceId, BTreeSet<ResourceId>> =
+            writes.keys().map(|id| ((*id).clone(), BTreeSet::new())).collect();
+        for (id, change) in &writes {
+            for dep in &change.depends_on {
+                let Some(dep_change) = writes.get(dep) else { continue };
+                match (is_delete(change), is_delete(dep_change)) {
+                    // Both go away: the dependent first.
+                    (true, true) => {
+                        if let Some(p) = prerequisites.get_mut(dep) {
+                            p.insert((*id).clone());
+                        }
+                    }
+                    // The dependency is deleted while this one stays: no order is needed.
+                    (false, true) => {}
+                    _ => {
+                        if let Some(p) = prerequisites.get_mut(*id) {
+                            p.insert(dep.clone());
+                        }
+                    }
+                }
+            }
+        }
+        ExecutionGraph { nodes: writes.keys().map(|id| (*id).clone()).collect(), prerequisites }
+    }
+
+    /// The nodes that wait for `id`.
+    pub fn dependents(&self, id: &ResourceId) -> Vec<ResourceId> {
+        self.prerequisites.iter().filter(|(_, pre)| pre.contains(id)).map(|(n, _)| n.clone()).collect()
+    }
+
+    /// Layers that can run concurrently, in order, each sorted by address. `Err` holds the nodes
+    /// caught in a dependency cycle.
+    pub fn waves(&self) -> Result<Vec<Vec<ResourceId>>, Vec<ResourceId>> {
+        let mut done: BTreeSet<ResourceId> = BTreeSet::new();
+        let mut waves = Vec::new();
+        while done.len() < self.nodes.len() {
+            let wave: Vec<ResourceId> = self
+                .nodes
+                .iter()
+                .filter(|n| !done.contains(*n))
+                .filter(|n| self.prerequisites.get(*n).is_none_or(|p| p.iter().all(|d| done.contains(d))))
+                .cloned()
+                .collect();
+            if wave.is_empty() {
+                return Err(self.nodes.iter().filter(|n| !done.contains(*n)).cloned().collect());
+            }
+            done.extend(wave.iter().cloned());
+            waves.push(wave);
+        }
+        Ok(waves)
+    }
+}
+
+/// [`ExecutionGraph::waves`] of a plan; nodes in a cycle (which `diff` reports as an error) come
+/// last, in one wave.
+pub fn execution_waves(plan: &Plan) -> Vec<Vec<ResourceId>> {
+    let graph = plan.execution_graph();
+    match graph.waves() {
+        Ok(waves) => waves,
+        Err(stuck) => {
+            let mut sub = graph.clone();
+            sub.nodes.retain(|n| !stuck.contains(n));
+            let mut waves = sub.waves().unwrap_or_default();
+            waves.push(stuck);
+            waves
+        }
     }
 }

@@ -1,0 +1,61 @@
+//! Fingerprint of a live body, recorded in the plan and compared by `apply` with a fresh read to
+//! refuse a saved plan whose resources changed since planning.
+//!
+//! What counts: the live body minus the kind's server-populated fields (the same list
+//! normalisation drops: `systemData`, `provisioningState`, `createdOn`/`modifiedOn`, compute
+//! instance `state` and `lastOperation`, AmlCompute node counts and allocation state, job `status`,
+//! ...), minus secrets and `null`/empty values, with keys sorted. Tags, including the ownership
+//! tag, count. So a resource that was only started, stopped, scaled by the service or that moved
+//! on in its run is not "changed"; one whose configuration or tags were edited is.
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::normalize::{Context, prune_empty, sort_keys};
+use super::pointer;
+use super::rules::{RuleSet, Rules};
+use crate::model::Kind;
+
+/// `sha256:<hex>` of the live body's stable part.
+pub fn live_fingerprint(kind: Kind, body: &Value) -> String {
+    let rules = Rules::for_body(kind, body);
+    let ctx = Context { rules: &rules, secret_paths: &[], ignore_fields: &[] };
+    let mut v = body.clone();
+    for list in [
+        (|s: &RuleSet| s.server_fields) as fn(&RuleSet) -> &'static [&'static str],
+        |s: &RuleSet| s.secret_fields,
+    ] {
+        for pat in ctx.rules.patterns(list) {
+            let mut paths = pointer::matches(&v, &pat);
+            paths.reverse();
+            for path in paths {
+                pointer::remove(&mut v, &path);
+            }
+        }
+    }
+    prune_empty(&mut v);
+    sort_keys(&mut v);
+    let digest = Sha256::digest(v.to_string().as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn runtime_state_does_not_change_the_fingerprint_but_config_does() {
+        let running = json!({"name": "ci", "properties": {"computeType": "ComputeInstance",
+            "provisioningState": "Succeeded", "properties": {"vmSize": "A", "state": "Running"}}});
+        let stopped = json!({"properties": {"properties": {"state": "Stopped", "vmSize": "A"},
+            "computeType": "ComputeInstance"}, "name": "ci"});
+        let resized = json!({"name": "ci", "properties": {"computeType": "ComputeInstance",
+            "properties": {"vmSize": "B", "state": "Running"}}});
+        let a = live_fingerprint(Kind::Compute, &running);
+        assert_eq!(a, live_fingerprint(Kind::Compute, &stopped));
+        assert_ne!(a, live_fingerprint(Kind::Compute, &resized));
+        assert!(a.starts_with("sha256:") && a.len() == 7 + 64);
+    }
+}

@@ -1,0 +1,453 @@
+//! Normalisation rules and the mutability matrix, as data: one [`RuleSet`] per kind or compute
+//! type, nothing else in `diff` knows a field name. `docs/replace-matrix.md` documents the
+//! matrix; keep the two in step.
+//!
+//! Patterns are JSON pointers with `*` (any key or index) and a trailing `**` (whole subtree).
+//! Compute and schedule patterns are absolute; job patterns are relative to the job's
+//! `JobBaseProperties`, so the same rules apply to a job (`/properties`) and to the job a schedule
+//! creates (`/properties/action/jobDefinition`).
+
+use serde_json::Value;
+
+use super::pointer::{self, Seg};
+use crate::model::Kind;
+
+/// Whether a field can change without recreating the resource.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mutability {
+    /// Changed in place: PATCH (AmlCompute scale settings) or PUT (schedules, compute instance
+    /// schedules and idle shutdown).
+    InPlace,
+    /// The resource must be deleted and created again.
+    ForcesReplacement { why: &'static str },
+}
+
+/// A server default: when one side omits the field, it is compared as if it held this value.
+#[derive(Clone, Copy, Debug)]
+pub enum DefaultValue {
+    Bool(bool),
+    Int(i64),
+    Str(&'static str),
+}
+
+impl DefaultValue {
+    pub fn to_value(self) -> Value {
+        match self {
+            DefaultValue::Bool(b) => Value::Bool(b),
+            DefaultValue::Int(i) => Value::from(i),
+            DefaultValue::Str(s) => Value::from(s),
+        }
+    }
+}
+
+/// The rules for one kind or compute type.
+#[derive(Debug)]
+pub struct RuleSet {
+    /// Read-only or server-populated: dropped from both sides, never compared, not in the
+    /// fingerprint.
+    pub server_fields: &'static [&'static str],
+    /// Secrets: never compared, masked when shown.
+    pub secret_fields: &'static [&'static str],
+    /// Server defaults (filled into whichever side omits them).
+    pub defaults: &'static [(&'static str, DefaultValue)],
+    /// ISO-8601 durations, compared by meaning.
+    pub durations: &'static [&'static str],
+    /// Enum values and ARM ids, compared without regard to case.
+    pub case_insensitive: &'static [&'static str],
+    /// Azure locations (`East US` == `eastus`).
+    pub locations: &'static [&'static str],
+    /// Arrays compared as sets (sorted before comparing).
+    pub unordered: &'static [&'static str],
+    /// Objects the service enriches: a live field here is compared only when the desired body
+    /// sets it (`**`: recursively, leaf by leaf).
+    pub only_if_desired: &'static [&'static str],
+    /// Mutability of fields, first match wins (a pattern covers its subtree).
+    pub mutability: &'static [(&'static str, Mutability)],
+}
+
+const EMPTY: RuleSet = RuleSet {
+    server_fields: &[],
+    secret_fields: &[],
+    defaults: &[],
+    durations: &[],
+    case_insensitive: &[],
+    locations: &[],
+    unordered: &[],
+    only_if_desired: &[],
+    mutability: &[],
+};
+
+const COMPUTE_METADATA_WHY: &str = "a compute PUT overwrites the whole compute (the service may recreate it) and \
+     there is no in-place update for metadata, so amlctl never rewrites an existing compute for it \
+     (add the path to ignore_fields to accept the difference)";
+
+/// Every compute, whatever its type.
+pub static COMPUTE: RuleSet = RuleSet {
+    server_fields: &[
+        "/id",
+        "/name",
+        "/type",
+        "/systemData",
+        "/properties/provisioningState",
+        "/properties/createdOn",
+        "/properties/modifiedOn",
+        "/properties/provisioningErrors",
+        "/properties/isAttachedCompute",
+        "/identity/principalId",
+        "/identity/tenantId",
+        "/identity/userAssignedIdentities/*/principalId",
+        "/identity/userAssignedIdentities/*/clientId",
+    ],
+    case_insensitive: &[
+        "/properties/computeType",
+        "/properties/resourceId",
+        "/properties/properties/subnet/id",
+        "/identity/type",
+        "/sku/name",
+        "/sku/tier",
+    ],
+    locations: &["/location", "/properties/computeLocation"],
+    only_if_desired: &[
+        "/location",
+        "/properties/computeLocation",
+        "/properties/disableLocalAuth",
+        "/identity/**",
+        "/sku/**",
+        "/properties/properties/*",
+    ],
+    mutability: &[
+        ("/tags", Mutability::ForcesReplacement { why: COMPUTE_METADATA_WHY }),
+        ("/properties/description", Mutability::ForcesReplacement { why: COMPUTE_METADATA_WHY }),
+        (
+            "/properties/computeType",
+            Mutability::ForcesReplacement { why: "the compute type cannot change" },
+        ),
+        (
+            "/location",
+            Mutability::ForcesReplacement { why: "a compute's location is fixed at creation" },
+        ),
+    ],
+    ..EMPTY
+};
+
+const CI_WHY: &str = "compute instance settings are fixed at creation (the service accepts a PUT but \
+     does not apply the change): the instance is deleted and created again and its local disk is lost";
+
+/// `computeType: ComputeInstance`.
+pub static COMPUTE_INSTANCE: RuleSet = RuleSet {
+    server_fields: &[
+        "/properties/properties/state",
+        "/properties/properties/lastOperation",
+        "/properties/properties/osImageMetadata",
+        "/properties/properties/connectivityEndpoints",
+        "/properties/properties/applications",
+        "/properties/properties/createdBy",
+        "/properties/properties/errors",
+        "/properties/properties/containers",
+        "/properties/properties/dataDisks",
+        "/properties/properties/dataMounts",
+        "/properties/properties/versions",
+        "/properties/properties/sshSettings/adminUserName",
+        "/properties/properties/sshSettings/sshPort",
+        "/properties/properties/schedules/computeStartStop/*/id",
+        "/properties/properties/schedules/computeStartStop/*/provisioningStatus",
+    ],
+    defaults: &[
+        ("/properties/properties/enableNodePublicIp", DefaultValue::Bool(true)),
+        ("/properties/properties/schedules/computeStartStop/*/status", DefaultValue::Str("Enabled")),
+        ("/properties/properties/schedules/computeStartStop/*/cron/timeZone", DefaultValue::Str("UTC")),
+        (
+            "/properties/properties/schedules/computeStartStop/*/recurrence/timeZone",
+            DefaultValue::Str("UTC"),
+        ),
+    ],
+    durations: &["/properties/properties/idleTimeBeforeShutdown"],
+    case_insensitive: &[
+        "/properties/properties/vmSize",
+        "/properties/properties/applicationSharingPolicy",
+        "/properties/properties/computeInstanceAuthorizationType",
+        "/properties/properties/sshSettings/sshPublicAccess",
+        "/properties/properties/personalComputeInstanceSettings/assignedUser/objectId",
+        "/properties/properties/personalComputeInstanceSettings/assignedUser/tenantId",
+        "/properties/properties/schedules/computeStartStop/*/status",
+        "/properties/properties/schedules/computeStartStop/*/action",
+        "/properties/properties/schedules/computeStartStop/*/triggerType",
+        "/properties/properties/schedules/computeStartStop/*/recurrence/frequency",
+        "/properties/properties/schedules/computeStartStop/*/recurrence/schedule/weekDays",
+    ],
+    unordered: &[
+        "/properties/properties/schedules/computeStartStop/*/recurrence/schedule/hours",
+        "/properties/properties/schedules/computeStartStop/*/recurrence/schedule/minutes",
+        "/properties/properties/schedules/computeStartStop/*/recurrence/schedule/weekDays",
+        "/properties/properties/schedules/computeStartStop/*/recurrence/schedule/monthDays",
+    ],
+    only_if_desired: &[
+        "/properties/resourceId",
+        "/properties/properties/sshSettings/*",
+        "/properties/properties/schedules/computeStartStop/*/schedule",
+    ],
+    mutability: &[
+        ("/properties/properties/schedules", Mutability::InPlace),
+        ("/properties/properties/idleTimeBeforeShutdown", Mutability::InPlace),
+    ],
+    ..EMPTY
+};
+
+const AML_WHY: &str = "an AmlCompute cluster changes only its scale settings in place (PATCH); the \
+     service accepts other changes in a PUT but keeps the old value, so the cluster is deleted and created again";
+
+/// `computeType: AmlCompute`.
+pub static AML_COMPUTE: RuleSet = RuleSet {
+    server_fields: &[
+        "/properties/properties/allocationState",
+        "/properties/properties/allocationStateTransitionTime",
+        "/properties/properties/errors",
+        "/properties/properties/currentNodeCount",
+        "/properties/properties/targetNodeCount",
+        "/properties/properties/nodeStateCounts",
+    ],
+    secret_fields: &["/properties/properties/userAccountCredentials/adminUserPassword"],
+    defaults: &[
+        ("/properties/properties/vmPriority", DefaultValue::Str("Dedicated")),
+        ("/properties/properties/osType", DefaultValue::Str("Linux")),
+        ("/properties/properties/enableNodePublicIp", DefaultValue::Bool(true)),
+        ("/properties/properties/isolatedNetwork", DefaultValue::Bool(false)),
+        ("/properties/properties/scaleSettings/minNodeCount", DefaultValue::Int(0)),
+    ],
+    durations: &["/properties/properties/scaleSettings/nodeIdleTimeBeforeScaleDown"],
+    case_insensitive: &[
+        "/properties/properties/vmSize",
+        "/properties/properties/vmPriority",
+        "/properties/properties/osType",
+        "/properties/properties/remoteLoginPortPublicAccess",
+    ],
+    only_if_desired: &["/properties/resourceId", "/properties/properties/userAccountCredentials/*"],
+    mutability: &[("/properties/properties/scaleSettings", Mutability::InPlace)],
+    ..EMPTY
+};
+
+const K8S_WHY: &str = "a Kubernetes compute is an attachment: changing it means detaching and attaching \
+     again (the cluster itself is kept; jobs running on it are interrupted)";
+
+/// `computeType: Kubernetes`.
+pub static KUBERNETES: RuleSet = RuleSet {
+    secret_fields: &[
+        "/properties/properties/relayConnectionString",
+        "/properties/properties/serviceBusConnectionString",
+    ],
+    defaults: &[("/properties/properties/namespace", DefaultValue::Str("default"))],
+    ..EMPTY
+};
+
+/// Schedules (`Microsoft.MachineLearningServices/workspaces/schedules`).
+pub static SCHEDULE: RuleSet = RuleSet {
+    server_fields: &["/id", "/name", "/type", "/systemData", "/properties/provisioningState"],
+    defaults: &[
+        ("/properties/isEnabled", DefaultValue::Bool(true)),
+        ("/properties/trigger/timeZone", DefaultValue::Str("UTC")),
+    ],
+    case_insensitive: &[
+        "/properties/trigger/triggerType",
+        "/properties/trigger/frequency",
+        "/properties/trigger/schedule/weekDays",
+        "/properties/action/actionType",
+    ],
+    unordered: &[
+        "/properties/trigger/schedule/hours",
+        "/properties/trigger/schedule/minutes",
+        "/properties/trigger/schedule/weekDays",
+        "/properties/trigger/schedule/monthDays",
+    ],
+    only_if_desired: &[
+        "/properties/properties/*",
+        "/properties/trigger/startTime",
+        "/properties/action/endpointInvocationDefinition/**",
+        "/properties/action/monitorDefinition/**",
+    ],
+    mutability: &[(
+        "/properties/displayName",
+        Mutability::ForcesReplacement { why: "a schedule's displayName is create-only" },
+    )],
+    ..EMPTY
+};
+
+/// Job bodies (`JobBaseProperties`), relative: used at `/properties` for jobs and at
+/// `/properties/action/jobDefinition` for the job a schedule creates. Jobs have no mutability
+/// matrix: see [`JOB_UPDATABLE`].
+pub static JOB: RuleSet = RuleSet {
+    server_fields: &["/status", "/parameters", "/services/*/status", "/services/*/errorMessage"],
+    defaults: &[
+        ("/experimentName", DefaultValue::Str("Default")),
+        ("/resources/instanceCount", DefaultValue::Int(1)),
+        ("/trial/resources/instanceCount", DefaultValue::Int(1)),
+    ],
+    durations: &["/limits/timeout", "/limits/trialTimeout"],
+    case_insensitive: &[
+        "/jobType",
+        "/computeId",
+        "/environmentId",
+        "/codeId",
+        "/componentId",
+        "/identity/identityType",
+        "/inputs/*/jobInputType",
+        "/inputs/*/mode",
+        "/outputs/*/jobOutputType",
+        "/outputs/*/mode",
+        "/distribution/distributionType",
+        "/limits/jobLimitsType",
+        "/queueSettings/jobTier",
+        "/trial/environmentId",
+        "/trial/codeId",
+        "/trial/distribution/distributionType",
+        "/objective/goal",
+        "/samplingAlgorithm/samplingAlgorithmType",
+        "/earlyTermination/policyType",
+    ],
+    only_if_desired: &[
+        "/*",
+        "/properties/**",
+        "/services/**",
+        "/inputs/**",
+        "/outputs/**",
+        "/jobs/**",
+        "/settings/**",
+        "/resources/**",
+        "/trial/**",
+        "/identity/**",
+        "/limits/**",
+        "/distribution/**",
+        "/queueSettings/**",
+        "/notificationSetting/**",
+        "/earlyTermination/**",
+        "/samplingAlgorithm/**",
+    ],
+    ..EMPTY
+};
+
+/// The only job fields that can change after submission (relative to `JobBaseProperties`).
+pub const JOB_UPDATABLE: &[&str] = &["/tags", "/description", "/displayName"];
+
+/// The envelope fields of a job (absolute).
+pub static JOB_ENVELOPE: RuleSet =
+    RuleSet { server_fields: &["/id", "/name", "/type", "/systemData"], ..EMPTY };
+
+/// Compute types amlctl knows rules for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ComputeType {
+    ComputeInstance,
+    AmlCompute,
+    Kubernetes,
+    Other,
+}
+
+impl ComputeType {
+    pub fn of(body: &Value) -> ComputeType {
+        let t = body
+            .pointer("/properties/computeType")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        match t.as_str() {
+            "computeinstance" => ComputeType::ComputeInstance,
+            "amlcompute" => ComputeType::AmlCompute,
+            "kubernetes" => ComputeType::Kubernetes,
+            _ => ComputeType::Other,
+        }
+    }
+}
+
+/// One rule set placed at a root pointer.
+#[derive(Clone, Debug)]
+pub struct Placed {
+    pub root: &'static str,
+    pub set: &'static RuleSet,
+}
+
+/// The rules that apply to one resource body.
+#[derive(Clone, Debug)]
+pub struct Rules {
+    pub kind: Kind,
+    pub parts: Vec<Placed>,
+    /// Mutability of a field no rule names.
+    pub default_mutability: Mutability,
+}
+
+impl Rules {
+    /// Pick the rules from the body (the desired one when there is one: it decides the type).
+    pub fn for_body(kind: Kind, body: &Value) -> Rules {
+        let at = |root, set| Placed { root, set };
+        match kind {
+            Kind::Compute => {
+                let (specific, why): (Option<&'static RuleSet>, &'static str) = match ComputeType::of(body) {
+                    ComputeType::ComputeInstance => (Some(&COMPUTE_INSTANCE), CI_WHY),
+                    ComputeType::AmlCompute => (Some(&AML_COMPUTE), AML_WHY),
+                    ComputeType::Kubernetes => (Some(&KUBERNETES), K8S_WHY),
+                    ComputeType::Other => (None, "amlctl knows no in-place update for this compute type"),
+                };
+                let mut parts = Vec::new();
+                if let Some(set) = specific {
+                    parts.push(at("", set));
+                }
+                parts.push(at("", &COMPUTE));
+                Rules { kind, parts, default_mutability: Mutability::ForcesReplacement { why } }
+            }
+            Kind::Schedule => {
+                let mut parts = vec![at("", &SCHEDULE)];
+                let creates_job = body
+                    .pointer("/properties/action/actionType")
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| t.eq_ignore_ascii_case("CreateJob"));
+                if creates_job {
+                    parts.push(at("/properties/action/jobDefinition", &JOB));
+                }
+                Rules { kind, parts, default_mutability: Mutability::InPlace }
+            }
+            Kind::Job => Rules {
+                kind,
+                parts: vec![at("", &JOB_ENVELOPE), at("/properties", &JOB)],
+                // Never consulted: job changes are classified by JOB_UPDATABLE.
+                default_mutability: Mutability::InPlace,
+            },
+        }
+    }
+
+    /// Every pattern of one list, rooted.
+    pub fn patterns(&self, list: fn(&RuleSet) -> &'static [&'static str]) -> Vec<Vec<Seg>> {
+        self.parts
+            .iter()
+            .flat_map(|p| list(p.set).iter().map(move |pat| pointer::rooted(p.root, pat)))
+            .collect()
+    }
+
+    /// Defaults, rooted.
+    pub fn defaults(&self) -> Vec<(Vec<Seg>, Value)> {
+        self.parts
+            .iter()
+            .flat_map(|p| {
+                p.set
+                    .defaults
+                    .iter()
+                    .map(move |(pat, v)| (pointer::rooted(p.root, pat), v.to_value()))
+            })
+            .collect()
+    }
+
+    /// Mutability of one field (a concrete path).
+    pub fn mutability(&self, path: &[String]) -> Mutability {
+        for p in &self.parts {
+            for (pat, m) in p.set.mutability {
+                if pointer::covers(&pointer::rooted(p.root, pat), path) {
+                    return *m;
+                }
+            }
+        }
+        self.default_mutability
+    }
+
+    /// For jobs: can this field change after submission?
+    pub fn job_updatable(path: &[String]) -> bool {
+        JOB_UPDATABLE
+            .iter()
+            .any(|pat| pointer::covers(&pointer::rooted("/properties", pat), path))
+    }
+}
