@@ -195,7 +195,9 @@ impl TokenSource {
             });
         }
         let options = || ClientOptions {
-            transport: Some(Transport::new(Arc::new(ReqwestTransport::new(http.clone())))),
+            transport: Some(Transport::new(Arc::new(ReqwestTransport::new(
+                http.clone(),
+            )))),
             cloud: Some(Arc::new(cloud.azure_core_cloud())),
             ..Default::default()
         };
@@ -250,8 +252,7 @@ impl TokenSource {
                     let lifetime = (access.expires_on - azure_core::time::OffsetDateTime::now_utc())
                         .whole_seconds()
                         .max(0) as u64;
-                    let fresh_for =
-                        Duration::from_secs(lifetime).saturating_sub(REFRESH_MARGIN);
+                    let fresh_for = Duration::from_secs(lifetime).saturating_sub(REFRESH_MARGIN);
                     let token = Secret::new(access.token.secret());
                     tracing::debug!(credential = name, "acquired ARM access token");
                     *cache = Some((token.clone(), Instant::now() + fresh_for));
@@ -340,9 +341,7 @@ fn build_credential(
             let c = AzureCliCredential::new(None).map_err(err)?;
             Ok(c)
         }
-        AuthMethod::Auto | AuthMethod::Token => {
-            Err("not a single credential".to_string())
-        }
+        AuthMethod::Auto | AuthMethod::Token => Err("not a single credential".to_string()),
     }
 }
 

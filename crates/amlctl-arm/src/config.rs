@@ -178,7 +178,10 @@ mod tests {
     fn clouds_parse_and_scope() {
         let public: Cloud = "AzureCloud".parse().expect("public");
         assert_eq!(public, Cloud::Public);
-        assert_eq!(public.token_scope(), "https://management.azure.com/.default");
+        assert_eq!(
+            public.token_scope(),
+            "https://management.azure.com/.default"
+        );
         let china: Cloud = "china".parse().expect("china");
         assert_eq!(
             china.arm_endpoint().as_str(),

@@ -8,7 +8,10 @@ use serde::Deserialize;
 #[derive(Debug, thiserror::Error)]
 pub enum ArmError {
     /// A non-success response that has no more specific variant.
-    #[error("{method} {path}: HTTP {status} {code}: {message}{}", suffix(target, request_id))]
+    #[error(
+        "{method} {path}: HTTP {status} {code}: {message}{}",
+        suffix(target, request_id)
+    )]
     Api {
         method: String,
         path: String,

@@ -115,9 +115,13 @@ impl Http {
 
             let sent_at = Instant::now();
             let result = {
-                let _permit = self.semaphore.acquire().await.map_err(|_| ArmError::Config {
-                    message: "client is shut down".to_string(),
-                })?;
+                let _permit = self
+                    .semaphore
+                    .acquire()
+                    .await
+                    .map_err(|_| ArmError::Config {
+                        message: "client is shut down".to_string(),
+                    })?;
                 match builder.send().await {
                     Ok(resp) => {
                         let status = resp.status();

@@ -264,9 +264,7 @@ impl Poller<'_> {
 }
 
 fn provisioning_state(body: &Value) -> Option<&str> {
-    body.get("properties")?
-        .get("provisioningState")?
-        .as_str()
+    body.get("properties")?.get("provisioningState")?.as_str()
 }
 
 fn is_terminal(state: &str) -> bool {

@@ -39,7 +39,11 @@ pub(crate) fn arm_url(url: &url::Url) -> String {
 /// A blob (SAS) URL for logs: host and path only; the whole query string is dropped.
 pub(crate) fn blob_url(url: &url::Url) -> String {
     let host = url.host_str().unwrap_or("");
-    let query = if url.query().is_some() { "?<sas redacted>" } else { "" };
+    let query = if url.query().is_some() {
+        "?<sas redacted>"
+    } else {
+        ""
+    };
     format!("{host}{}{query}", url.path())
 }
 

@@ -208,7 +208,13 @@ mod tests {
             Decision::Accept
         );
         assert!(matches!(
-            error_policy(Replay::NotIdempotent, &Outcome::NotSent, 1, Duration::ZERO, &p),
+            error_policy(
+                Replay::NotIdempotent,
+                &Outcome::NotSent,
+                1,
+                Duration::ZERO,
+                &p
+            ),
             Decision::RetryAfter(_)
         ));
         assert!(matches!(
