@@ -2,11 +2,16 @@
 //!
 //! See `ARCHITECTURE.md` at the repository root for the module map and the invariants.
 
+pub mod apply;
 pub mod cli;
 pub mod config;
 pub mod desired;
 pub mod diff;
 pub mod gitsrc;
+pub mod live;
+pub mod local;
 pub mod manifest;
 pub mod model;
 pub mod plan;
+pub mod render;
+pub mod validate;

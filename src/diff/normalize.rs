@@ -69,6 +69,16 @@ impl Context<'_> {
         v
     }
 
+    /// A display form with the server defaults filled in (to show the value an omitted field
+    /// is compared as).
+    pub fn display_with_defaults(&self, display: &Value) -> Value {
+        let mut v = display.clone();
+        for (pat, default) in self.rules.defaults() {
+            pointer::fill(&mut v, &pat, &default);
+        }
+        v
+    }
+
     /// The canonical form (before [`restrict_to_desired`]).
     pub fn canonical(&self, body: &Value) -> Value {
         let mut v = body.clone();

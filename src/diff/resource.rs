@@ -73,8 +73,8 @@ pub fn plan_declared(want: &DesiredResource, have: Option<&LiveResource>, opts: 
     let desired_c = ctx.canonical(&want.body);
     let mut live_c = ctx.canonical(&have.body);
     ctx.restrict_to_desired(&mut live_c, &desired_c);
-    let after_display = change.after.clone().unwrap_or(Value::Null);
-    let before_display = change.before.clone().unwrap_or(Value::Null);
+    let after_display = ctx.display_with_defaults(change.after.as_ref().unwrap_or(&Value::Null));
+    let before_display = ctx.display_with_defaults(change.before.as_ref().unwrap_or(&Value::Null));
     let mut differing = Vec::new();
     differences(&live_c, &desired_c, &mut Vec::new(), &mut differing);
 
@@ -302,8 +302,8 @@ pub fn plan_undeclared(have: &LiveResource, opts: &DiffOptions) -> Undeclared {
     Undeclared::Delete(Box::new(change), errors)
 }
 
-/// Leaf paths where two canonical bodies differ (objects recursed, arrays and scalars compared
-/// whole).
+/// Leaf paths where two canonical bodies differ (objects recursed, arrays of the same length
+/// element by element, otherwise arrays and scalars compared whole).
 fn differences(live: &Value, desired: &Value, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
     match (live, desired) {
         (Value::Object(l), Value::Object(d)) => {
@@ -314,6 +314,13 @@ fn differences(live: &Value, desired: &Value, path: &mut Vec<String>, out: &mut 
                     (Some(lv), Some(dv)) => differences(lv, dv, path, out),
                     _ => out.push(path.clone()),
                 }
+                path.pop();
+            }
+        }
+        (Value::Array(l), Value::Array(d)) if l.len() == d.len() => {
+            for (i, (lv, dv)) in l.iter().zip(d).enumerate() {
+                path.push(i.to_string());
+                differences(lv, dv, path, out);
                 path.pop();
             }
         }

@@ -1,0 +1,72 @@
+//! Views of a [`Plan`](crate::plan::Plan): `text` for terminals, `markdown` for pull-request
+//! comments, `json` for machines and saved plans.
+//!
+//! Invariant: render only reads a plan. It never diffs, never calls the network, never decides
+//! what changed; colours, symbols and order of display live here and nowhere else.
+
+pub mod json;
+pub mod markdown;
+pub mod symbols;
+pub mod text;
+
+use serde_json::Value;
+
+/// Leaves of a body as `(JSON pointer, value)`, objects recursed, arrays and scalars whole, in
+/// the body's key order.
+pub(crate) fn leaves(value: &Value) -> Vec<(String, &Value)> {
+    fn walk<'a>(v: &'a Value, path: &mut String, out: &mut Vec<(String, &'a Value)>) {
+        match v {
+            Value::Object(map) if !map.is_empty() => {
+                for (k, child) in map {
+                    let len = path.len();
+                    path.push('/');
+                    path.push_str(&k.replace('~', "~0").replace('/', "~1"));
+                    walk(child, path, out);
+                    path.truncate(len);
+                }
+            }
+            _ => out.push((path.clone(), v)),
+        }
+    }
+    let mut out = Vec::new();
+    walk(value, &mut String::new(), &mut out);
+    out
+}
+
+/// Compact JSON of a value, for one line.
+pub(crate) fn compact(value: &Value) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "?".to_owned())
+}
+
+/// `Plan: 1 to create, ...` or the no-change sentence.
+pub fn summary_line(plan: &crate::plan::Plan) -> String {
+    if !plan.has_changes() {
+        return "No changes. The workspace matches the manifests.".to_owned();
+    }
+    let s = plan.summary();
+    let mut line = format!(
+        "Plan: {} to create, {} to update, {} to replace, {} to delete, {} to start, {} to stop, {} to submit",
+        s.create, s.update, s.replace, s.delete, s.start, s.stop, s.submit
+    );
+    if s.cancel > 0 {
+        line.push_str(&format!(", {} to cancel", s.cancel));
+    }
+    line.push('.');
+    line
+}
+
+/// A reason in words (replacement reasons are shown at their field instead).
+pub(crate) fn reason_text(reason: &crate::plan::ActionReason) -> Option<String> {
+    use crate::plan::ActionReason;
+    match reason {
+        ActionReason::Missing => Some("not in the workspace".to_owned()),
+        ActionReason::ReplaceBecauseOf { .. } => None,
+        ActionReason::NoLongerDeclared => {
+            Some("created by amlctl and no manifest declares it any more (--prune)".to_owned())
+        }
+        ActionReason::PowerState { current } => Some(format!("power state: instance is {current}")),
+        ActionReason::ParallelAsPipeline => {
+            Some("a standalone parallel job is submitted as a one-step pipeline job".to_owned())
+        }
+    }
+}
