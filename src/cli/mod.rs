@@ -5,6 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod target_args;
+mod targets;
+
 #[derive(Debug, Parser)]
 #[command(name = "amlctl", version, about = "Declarative GitOps for Azure Machine Learning workspaces")]
 pub struct Cli {
@@ -18,6 +21,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// List the targets (workspaces) of the repo config; `--output json` feeds a CI matrix.
+    Targets(targets::TargetsArgs),
 }
 
 /// Entry point used by `main.rs`.
@@ -34,7 +39,9 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> miette::Result<ExitCode> {
-    match cli.command {}
+    match cli.command {
+        Command::Targets(args) => targets::exec(args),
+    }
 }
 
 fn init_tracing(verbose: u8) {
