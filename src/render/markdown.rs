@@ -35,7 +35,7 @@ pub fn render(plan: &Plan, opts: &MarkdownOptions) -> String {
     let head = head(plan);
     let rows = table_rows(plan);
     let graph = graph(plan);
-    let details: Vec<String> = plan.changes.iter().filter(|c| !c.is_noop()).map(details).collect();
+    let details: Vec<String> = plan.changes.iter().filter(|c| symbols::is_shown(c)).map(details).collect();
 
     let assemble = |rows: &[String], graph: Option<&str>, details: &[String], note: Option<String>| {
         let mut out = head.clone();
@@ -145,7 +145,7 @@ fn head(plan: &Plan) -> String {
 fn table_rows(plan: &Plan) -> Vec<String> {
     plan.changes
         .iter()
-        .filter(|c| !c.is_noop())
+        .filter(|c| symbols::is_shown(c))
         .map(|c| {
             let mut notes = Vec::new();
             let forcing: Vec<String> =
@@ -184,10 +184,11 @@ fn details(c: &Change) -> String {
     if let Some(source) = &c.source {
         let _ = writeln!(out, "Declared in `{}`.\n", esc(source));
     }
-    for reason in c.reasons.iter().filter_map(reason_text) {
-        let _ = writeln!(out, "- {}", esc(&reason));
+    let reasons: Vec<String> = c.reasons.iter().filter_map(reason_text).collect();
+    for reason in &reasons {
+        let _ = writeln!(out, "- {}", esc(reason));
     }
-    if !c.reasons.is_empty() {
+    if !reasons.is_empty() {
         out.push('\n');
     }
     let primary = symbols::primary(c);

@@ -41,7 +41,7 @@ fn action_color(action: Action) -> &'static str {
         Action::Replace => MAGENTA,
         Action::Delete | Action::Cancel => RED,
         Action::Start | Action::Stop => CYAN,
-        Action::NoOp => DIM,
+        Action::NoOp => RED,
     }
 }
 
@@ -55,7 +55,7 @@ pub fn render(plan: &Plan, opts: &TextOptions) -> String {
     }
     out.push('\n');
 
-    let writes: Vec<&Change> = plan.changes.iter().filter(|c| !c.is_noop()).collect();
+    let writes: Vec<&Change> = plan.changes.iter().filter(|c| symbols::is_shown(c)).collect();
     if !writes.is_empty() {
         let _ = writeln!(out, "amlctl will perform the following actions:\n");
         for change in &writes {
@@ -63,7 +63,7 @@ pub fn render(plan: &Plan, opts: &TextOptions) -> String {
         }
     }
     let unchanged_with_status: Vec<&Change> =
-        plan.changes.iter().filter(|c| c.is_noop() && (c.status.is_some() || !c.warnings.is_empty())).collect();
+        plan.changes.iter().filter(|c| !symbols::is_shown(c) && (c.status.is_some() || !c.warnings.is_empty())).collect();
     if !unchanged_with_status.is_empty() {
         let _ = writeln!(out, "Unchanged:");
         for c in &unchanged_with_status {
@@ -73,7 +73,7 @@ pub fn render(plan: &Plan, opts: &TextOptions) -> String {
         }
         out.push('\n');
     }
-    let noops = plan.changes.len() - writes.len();
+    let noops = plan.changes.iter().filter(|c| !symbols::is_shown(c)).count();
     if noops > 0 {
         let _ = writeln!(out, "{noops} declared resource(s) unchanged.");
     }
