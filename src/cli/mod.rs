@@ -5,6 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod schema;
+pub mod validate;
+
 pub mod target_args;
 mod targets;
 
@@ -21,6 +24,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Check manifests (files or directories) against the schemas and semantic rules.
+    Validate(validate::ValidateArgs),
+    /// JSON Schemas of the manifest kinds, for editors.
+    Schema(schema::SchemaArgs),
     /// List the targets (workspaces) of the repo config; `--output json` feeds a CI matrix.
     Targets(targets::TargetsArgs),
 }
@@ -40,6 +47,8 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> miette::Result<ExitCode> {
     match cli.command {
+        Command::Validate(args) => validate::exec(args),
+        Command::Schema(args) => schema::exec(args),
         Command::Targets(args) => targets::exec(args),
     }
 }

@@ -84,10 +84,10 @@ fn check_uri(uri: &str) -> Result<(), String> {
     let nonempty = |n: usize| parts.len() >= n && parts[..n].iter().all(|p| !p.is_empty());
     match parts.first().copied() {
         Some("registries") => {
-            let ok = parts.len() == 6
-                && nonempty(6)
-                && matches!(parts[2], "environments" | "models" | "components" | "data")
-                && matches!(parts[4], "versions" | "labels");
+            // The version part may be left out: the service then picks the default version.
+            let ok = (parts.len() == 4 || (parts.len() == 6 && matches!(parts[4], "versions" | "labels")))
+                && nonempty(parts.len())
+                && matches!(parts[2], "environments" | "models" | "components" | "data");
             if ok {
                 Ok(())
             } else {
@@ -137,7 +137,8 @@ mod tests {
             ("azureml:env:", RefKind::Asset),
             ("azureml:env@", RefKind::Asset),
             ("azureml:cluster:1", RefKind::Compute),
-            ("azureml://registries/azureml/environments/sklearn", RefKind::Asset),
+            ("azureml://registries/azureml/environments/sklearn/versions", RefKind::Asset),
+            ("azureml://registries/azureml/environment/sklearn", RefKind::Asset),
             ("azureml://datastore/x/paths/y", RefKind::Asset),
             ("azureml:/resourceGroups/r", RefKind::Asset),
         ];
