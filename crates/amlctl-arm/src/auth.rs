@@ -144,10 +144,19 @@ impl CredentialSpec {
 
 /// How long one credential may take to answer before the chain moves on.
 const CREDENTIAL_TIMEOUT: Duration = Duration::from_secs(30);
+/// In the `Auto` chain, the managed-identity endpoint (IMDS) answers within a second on Azure;
+/// off Azure it may not answer at all, so the chain does not wait long for it.
+const AUTO_MANAGED_IDENTITY_TIMEOUT: Duration = Duration::from_secs(3);
 /// Refresh a cached token this long before it expires.
 const REFRESH_MARGIN: Duration = Duration::from_secs(300);
 
-type Candidate = (&'static str, Result<Arc<dyn TokenCredential>, String>);
+/// A credential of the chain: name, how long to wait for it, and the credential (or why it is
+/// not configured).
+struct Candidate {
+    name: &'static str,
+    timeout: Duration,
+    credential: Result<Arc<dyn TokenCredential>, String>,
+}
 
 /// Produces bearer tokens for ARM; caches them until shortly before expiry.
 pub(crate) struct TokenSource {
@@ -165,7 +174,7 @@ impl fmt::Debug for TokenSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<&str> = match &self.kind {
             Kind::Static(_) => vec!["Token"],
-            Kind::Chain(c) => c.iter().map(|(n, _)| *n).collect(),
+            Kind::Chain(c) => c.iter().map(|c| c.name).collect(),
         };
         f.debug_struct("TokenSource")
             .field("credentials", &names)
@@ -207,14 +216,23 @@ impl TokenSource {
             AuthMethod::ManagedIdentity,
             AuthMethod::AzureCli,
         ];
-        let chosen: Vec<AuthMethod> = if spec.method == AuthMethod::Auto {
+        let auto = spec.method == AuthMethod::Auto;
+        let chosen: Vec<AuthMethod> = if auto {
             all.to_vec()
         } else {
             vec![spec.method]
         };
         let candidates = chosen
             .into_iter()
-            .map(|m| (credential_name(m), build_credential(m, options())))
+            .map(|m| Candidate {
+                name: credential_name(m),
+                timeout: if auto && m == AuthMethod::ManagedIdentity {
+                    AUTO_MANAGED_IDENTITY_TIMEOUT
+                } else {
+                    CREDENTIAL_TIMEOUT
+                },
+                credential: build_credential(m, options()),
+            })
             .collect();
         Ok(TokenSource {
             kind: Kind::Chain(candidates),
@@ -236,7 +254,12 @@ impl TokenSource {
             return Ok(token.clone());
         }
         let mut tried = Vec::new();
-        for (name, credential) in candidates {
+        for Candidate {
+            name,
+            timeout,
+            credential,
+        } in candidates
+        {
             let credential = match credential {
                 Ok(c) => c,
                 Err(why) => {
@@ -245,9 +268,7 @@ impl TokenSource {
                 }
             };
             let scopes = [self.scope.as_str()];
-            match tokio::time::timeout(CREDENTIAL_TIMEOUT, credential.get_token(&scopes, None))
-                .await
-            {
+            match tokio::time::timeout(*timeout, credential.get_token(&scopes, None)).await {
                 Ok(Ok(access)) => {
                     let lifetime = (access.expires_on - azure_core::time::OffsetDateTime::now_utc())
                         .whole_seconds()
@@ -261,7 +282,7 @@ impl TokenSource {
                 Ok(Err(e)) => tried.push((name.to_string(), one_line(&e.to_string()))),
                 Err(_) => tried.push((
                     name.to_string(),
-                    format!("no answer within {}s", CREDENTIAL_TIMEOUT.as_secs()),
+                    format!("no answer within {}s", timeout.as_secs()),
                 )),
             }
         }

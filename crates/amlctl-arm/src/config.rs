@@ -11,6 +11,13 @@ use crate::error::ArmError;
 /// The one api-version every ARM call carries (newest stable Microsoft.MachineLearningServices).
 pub const API_VERSION: &str = "2026-03-01";
 
+/// Environment variable for a custom ARM endpoint (same as `--endpoint`).
+pub const ENDPOINT_ENV: &str = "AMLCTL_ARM_ENDPOINT";
+/// Environment variable for an extra trusted CA file (same as `--ca-file`).
+pub const CA_FILE_ENV: &str = "AMLCTL_CA_FILE";
+/// Query pair for lists that hide disabled schedules / archived jobs by default.
+pub const LIST_VIEW_ALL: (&str, &str) = ("listViewType", "All");
+
 /// An Azure cloud: decides the default ARM endpoint, the token scope and the Entra authority.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Cloud {

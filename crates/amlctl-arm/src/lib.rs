@@ -12,6 +12,11 @@
 //! - `redact`: what may appear in logs;
 //! - `error`: [`ArmError`].
 
+// `ArmError` carries the ARM error envelope (code, message, target, request id, details) by
+// value so callers can match on it; it is only built after a network round trip, where its size
+// (~170 bytes) costs nothing measurable.
+#![allow(clippy::result_large_err)]
+
 mod auth;
 mod client;
 mod config;
@@ -24,5 +29,8 @@ mod transport;
 
 pub use auth::{ACCESS_TOKEN_ENV, AuthMethod, CredentialSpec, Secret};
 pub use client::ArmClient;
-pub use config::{API_VERSION, ClientConfig, Cloud, LroPolicy, RetryPolicy, workspace_path};
+pub use config::{
+    API_VERSION, CA_FILE_ENV, ClientConfig, Cloud, ENDPOINT_ENV, LIST_VIEW_ALL, LroPolicy,
+    RetryPolicy, workspace_path,
+};
 pub use error::{ArmError, ErrorDetail};

@@ -113,7 +113,7 @@ impl Poller<'_> {
             return Err(ArmError::Timeout {
                 operation: self.verb.as_str().to_string(),
                 resource: self.path.to_string(),
-                after: self.started.elapsed().max(policy.timeout.min(delay)),
+                after: self.started.elapsed(),
             });
         }
         tracing::debug!(

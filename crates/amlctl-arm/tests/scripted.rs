@@ -527,3 +527,43 @@ async fn plain_http_to_a_non_loopback_host_is_refused() {
         .expect_err("http refused");
     assert!(matches!(err, ArmError::Config { .. }), "{err:?}");
 }
+
+#[tokio::test]
+async fn missing_credentials_are_listed_and_nothing_is_sent() {
+    // Only meaningful (and network-free) where these are unset, as in CI.
+    if std::env::var_os("AZURE_CLIENT_SECRET").is_some()
+        || std::env::var_os("AZURE_FEDERATED_TOKEN_FILE").is_some()
+    {
+        return;
+    }
+    let server = TestServer::start(|_, _| Reply::empty(200)).await;
+    for (method, name, why) in [
+        (
+            amlctl_arm::AuthMethod::ClientSecret,
+            "ClientSecretCredential",
+            "is not set",
+        ),
+        (
+            amlctl_arm::AuthMethod::WorkloadIdentity,
+            "WorkloadIdentityCredential",
+            "AZURE_FEDERATED_TOKEN_FILE is not set",
+        ),
+    ] {
+        let client = server
+            .client_with(|c| c.credential = amlctl_arm::CredentialSpec::from_env(method))
+            .await;
+        let err = client
+            .get(&compute_path())
+            .await
+            .expect_err("no credential");
+        match &err {
+            ArmError::Auth { tried } => {
+                assert_eq!(tried.len(), 1, "{tried:?}");
+                assert_eq!(tried[0].0, name);
+                assert!(tried[0].1.contains(why), "{tried:?}");
+            }
+            other => panic!("expected Auth, got {other:?}"),
+        }
+    }
+    assert!(server.requests().is_empty(), "no request without a token");
+}
