@@ -17,6 +17,13 @@ use crate::http::{Call, Http, Response, Target};
 use crate::lro::{self, Verb};
 use crate::redact;
 
+/// 404 codes that mean "the container is missing", not "this resource does not exist".
+const PARENT_MISSING: &[&str] = &[
+    "ParentResourceNotFound",
+    "ResourceGroupNotFound",
+    "SubscriptionNotFound",
+];
+
 /// Pages followed at most by one `list` call (a guard against a server that never stops).
 const MAX_PAGES: usize = 10_000;
 
@@ -84,12 +91,20 @@ impl ArmClient {
         &self.inner.endpoint
     }
 
-    /// GET a resource; `Ok(None)` on 404.
+    /// GET a resource; `Ok(None)` when it does not exist. A 404 saying that a *parent* is missing
+    /// (subscription, resource group, `ParentResourceNotFound`) is an error, not "absent".
     pub async fn get(&self, path: &str) -> Result<Option<Value>, ArmError> {
         let url = self.url(path, &[])?;
         let resp = self.send_arm(Method::GET, &url, None).await?;
         match resp.status {
-            StatusCode::NOT_FOUND => Ok(None),
+            StatusCode::NOT_FOUND => {
+                let code = parse_error_body(404, &resp.body).code;
+                if PARENT_MISSING.iter().any(|c| c.eq_ignore_ascii_case(&code)) {
+                    Err(status_error("GET", path, &resp))
+                } else {
+                    Ok(None)
+                }
+            }
             s if s.is_success() => json_body("GET", path, &resp).map(Some),
             _ => Err(status_error("GET", path, &resp)),
         }

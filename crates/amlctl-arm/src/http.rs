@@ -223,6 +223,9 @@ impl Http {
                         }
                         Decision::Accept | Decision::GiveUp => {
                             let message = match outcome {
+                                Outcome::NotSent if mentions_certificate(&error) => {
+                                    "could not connect: the server's TLS certificate is not trusted (for the emulator, pass --ca-file or AMLCTL_CA_FILE)".to_string()
+                                }
                                 Outcome::NotSent => "could not connect".to_string(),
                                 _ if replay == Replay::NotIdempotent => {
                                     "no response; not retried because the server may have acted"
@@ -244,6 +247,18 @@ impl Http {
             }
         }
     }
+}
+
+/// Whether the error chain mentions a certificate problem.
+fn mentions_certificate(error: &reqwest::Error) -> bool {
+    let mut source: Option<&dyn std::error::Error> = Some(error);
+    while let Some(e) = source {
+        if e.to_string().to_ascii_lowercase().contains("certificate") {
+            return true;
+        }
+        source = e.source();
+    }
+    false
 }
 
 /// A fresh `x-ms-client-request-id` (UUID-shaped, random).

@@ -272,5 +272,33 @@ async fn tls_needs_the_emulator_certificate() {
         .await
         .expect_err("unknown CA is refused");
     assert!(matches!(err, ArmError::Transport { .. }), "{err:?}");
+    assert!(err.to_string().contains("--ca-file"), "{err}");
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn missing_parent_is_an_error_but_missing_resource_is_none() {
+    let emu = amlctl_emulator::start(EmulatorConfig::default())
+        .await
+        .expect("emulator");
+    let client = client_for(&emu, |_| {}).await;
+    let absent = client
+        .get(&format!("{}/computes/nothing-here", ws()))
+        .await
+        .expect("absent compute is not an error");
+    assert_eq!(absent, None);
+    let wrong_rg = workspace_path(
+        &amlctl_emulator::WorkspaceSpec::default().subscription,
+        "no-such-rg",
+        "ws",
+    );
+    let err = client
+        .get(&format!("{wrong_rg}/computes/c"))
+        .await
+        .expect_err("missing resource group");
+    assert!(
+        matches!(&err, ArmError::NotFound { code, .. } if code == "ResourceGroupNotFound"),
+        "{err:?}"
+    );
     emu.shutdown().await;
 }
