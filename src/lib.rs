@@ -12,6 +12,7 @@ pub mod live;
 pub mod local;
 pub mod manifest;
 pub mod model;
+pub mod ops;
 pub mod plan;
 pub mod render;
 pub mod validate;

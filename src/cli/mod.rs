@@ -5,11 +5,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod apply;
+mod plan;
+mod progress;
 pub mod schema;
-pub mod validate;
-
 pub mod target_args;
 mod targets;
+pub mod validate;
 
 #[derive(Debug, Parser)]
 #[command(name = "amlctl", version, about = "Declarative GitOps for Azure Machine Learning workspaces")]
@@ -24,12 +26,16 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Show what applying the manifests would change in the target workspace.
+    Plan(plan::PlanArgs),
+    /// Converge the target workspace to the manifests (or apply a saved plan).
+    Apply(apply::ApplyArgs),
+    /// List the targets (workspaces) of the repo config; `--output json` feeds a CI matrix.
+    Targets(targets::TargetsArgs),
     /// Check manifests (files or directories) against the schemas and semantic rules.
     Validate(validate::ValidateArgs),
     /// JSON Schemas of the manifest kinds, for editors.
     Schema(schema::SchemaArgs),
-    /// List the targets (workspaces) of the repo config; `--output json` feeds a CI matrix.
-    Targets(targets::TargetsArgs),
 }
 
 /// Entry point used by `main.rs`.
@@ -47,10 +53,21 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> miette::Result<ExitCode> {
     match cli.command {
+        Command::Plan(args) => plan::exec(args),
+        Command::Apply(args) => apply::exec(args),
+        Command::Targets(args) => targets::exec(args),
         Command::Validate(args) => validate::exec(args),
         Command::Schema(args) => schema::exec(args),
-        Command::Targets(args) => targets::exec(args),
     }
+}
+
+/// A tokio runtime for one command.
+pub(crate) fn runtime() -> miette::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| miette::miette!("cannot start the async runtime: {e}"))
 }
 
 fn init_tracing(verbose: u8) {

@@ -53,7 +53,7 @@ pub fn exec(args: ValidateArgs) -> miette::Result<ExitCode> {
     Ok(if report.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
-fn print_human(report: &ValidationReport) {
+pub(crate) fn print_human(report: &ValidationReport) {
     for d in &report.diagnostics {
         if d.span.is_none() {
             eprintln!("{}:", d.display_path);
