@@ -238,14 +238,22 @@ pub struct ExecutionGraph {
 
 impl ExecutionGraph {
     pub fn of(plan: &Plan) -> ExecutionGraph {
-        let writes: BTreeMap<&ResourceId, &Change> =
-            plan.changes.iter().filter(|c| !c.is_noop()).map(|c| (&c.address, c)).collect();
+        let writes: BTreeMap<&ResourceId, &Change> = plan
+            .changes
+            .iter()
+            .filter(|c| !c.is_noop())
+            .map(|c| (&c.address, c))
+            .collect();
         let is_delete = |c: &Change| c.actions.contains(&Action::Delete);
-        let mut prerequisites: BTreeMap<ResourceId, BTreeSet<ResourceId>> =
-            writes.keys().map(|id| ((*id).clone(), BTreeSet::new())).collect();
+        let mut prerequisites: BTreeMap<ResourceId, BTreeSet<ResourceId>> = writes
+            .keys()
+            .map(|id| ((*id).clone(), BTreeSet::new()))
+            .collect();
         for (id, change) in &writes {
             for dep in &change.depends_on {
-                let Some(dep_change) = writes.get(dep) else { continue };
+                let Some(dep_change) = writes.get(dep) else {
+                    continue;
+                };
                 match (is_delete(change), is_delete(dep_change)) {
                     // Both go away: the dependent first.
                     (true, true) => {
@@ -263,12 +271,19 @@ impl ExecutionGraph {
                 }
             }
         }
-        ExecutionGraph { nodes: writes.keys().map(|id| (*id).clone()).collect(), prerequisites }
+        ExecutionGraph {
+            nodes: writes.keys().map(|id| (*id).clone()).collect(),
+            prerequisites,
+        }
     }
 
     /// The nodes that wait for `id`.
     pub fn dependents(&self, id: &ResourceId) -> Vec<ResourceId> {
-        self.prerequisites.iter().filter(|(_, pre)| pre.contains(id)).map(|(n, _)| n.clone()).collect()
+        self.prerequisites
+            .iter()
+            .filter(|(_, pre)| pre.contains(id))
+            .map(|(n, _)| n.clone())
+            .collect()
     }
 
     /// Layers that can run concurrently, in order, each sorted by address. `Err` holds the nodes
@@ -281,11 +296,20 @@ impl ExecutionGraph {
                 .nodes
                 .iter()
                 .filter(|n| !done.contains(*n))
-                .filter(|n| self.prerequisites.get(*n).is_none_or(|p| p.iter().all(|d| done.contains(d))))
+                .filter(|n| {
+                    self.prerequisites
+                        .get(*n)
+                        .is_none_or(|p| p.iter().all(|d| done.contains(d)))
+                })
                 .cloned()
                 .collect();
             if wave.is_empty() {
-                return Err(self.nodes.iter().filter(|n| !done.contains(*n)).cloned().collect());
+                return Err(self
+                    .nodes
+                    .iter()
+                    .filter(|n| !done.contains(*n))
+                    .cloned()
+                    .collect());
             }
             done.extend(wave.iter().cloned());
             waves.push(wave);

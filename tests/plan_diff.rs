@@ -12,7 +12,10 @@ use plan_common::*;
 use serde_json::json;
 
 fn change<'a>(plan: &'a Plan, address: &str) -> &'a Change {
-    plan.changes.iter().find(|c| c.address == id(address)).unwrap_or_else(|| panic!("no change for {address}"))
+    plan.changes
+        .iter()
+        .find(|c| c.address == id(address))
+        .unwrap_or_else(|| panic!("no change for {address}"))
 }
 
 fn paths(c: &Change) -> Vec<&str> {
@@ -22,7 +25,11 @@ fn paths(c: &Change) -> Vec<&str> {
 #[test]
 fn missing_resources_are_created_and_jobs_submitted() {
     let d = desired_state(vec![
-        desired("compute.cpu-cluster", "AmlCompute", aml_cluster("Standard_DS3_v2", 4)),
+        desired(
+            "compute.cpu-cluster",
+            "AmlCompute",
+            aml_cluster("Standard_DS3_v2", 4),
+        ),
         desired("job.train-1", "CommandJob", command_job("python train.py")),
         desired("job.par-1", "ParallelJob", command_job("python score.py")),
     ]);
@@ -31,10 +38,19 @@ fn missing_resources_are_created_and_jobs_submitted() {
     assert_eq!(c.actions, vec![Action::Create]);
     assert_eq!(c.reasons, vec![ActionReason::Missing]);
     assert!(c.before.is_none() && c.live_fingerprint.is_none());
-    assert_eq!(c.after.as_ref().and_then(|a| a.pointer("/properties/properties/vmSize")), Some(&json!("Standard_DS3_v2")));
+    assert_eq!(
+        c.after
+            .as_ref()
+            .and_then(|a| a.pointer("/properties/properties/vmSize")),
+        Some(&json!("Standard_DS3_v2"))
+    );
     assert_eq!(c.source.as_deref(), Some("computes/cpu-cluster.yml:1"));
     assert_eq!(change(&plan, "job.train-1").actions, vec![Action::Submit]);
-    assert!(change(&plan, "job.par-1").reasons.contains(&ActionReason::ParallelAsPipeline));
+    assert!(
+        change(&plan, "job.par-1")
+            .reasons
+            .contains(&ActionReason::ParallelAsPipeline)
+    );
     let s = plan.summary();
     assert_eq!((s.create, s.submit), (1, 2));
     assert!(plan.has_changes() && plan.errors.is_empty());
@@ -45,64 +61,136 @@ fn the_services_echo_is_no_change_for_every_kind() {
     let mut k8s = desired("compute.aks", "Kubernetes", kubernetes(None));
     k8s.secret_paths = vec!["/properties/properties/relayConnectionString".to_owned()];
     let d = desired_state(vec![
-        desired("compute.cpu-cluster", "AmlCompute", aml_cluster("Standard_DS3_v2", 4)),
-        desired("compute.ci", "ComputeInstance", compute_instance("Standard_DS3_v2")),
+        desired(
+            "compute.cpu-cluster",
+            "AmlCompute",
+            aml_cluster("Standard_DS3_v2", 4),
+        ),
+        desired(
+            "compute.ci",
+            "ComputeInstance",
+            compute_instance("Standard_DS3_v2"),
+        ),
         k8s,
         desired("schedule.nightly", "Schedule", schedule("0 2 * * *")),
         desired("job.train-1", "CommandJob", command_job("python train.py")),
     ]);
     let l = live_state(vec![
-        live("compute.cpu-cluster", aml_cluster_echo("Standard_DS3_v2", 4), true),
-        live("compute.ci", compute_instance_echo("STANDARD_DS3_V2", "Running"), true),
+        live(
+            "compute.cpu-cluster",
+            aml_cluster_echo("Standard_DS3_v2", 4),
+            true,
+        ),
+        live(
+            "compute.ci",
+            compute_instance_echo("STANDARD_DS3_V2", "Running"),
+            true,
+        ),
         live("compute.aks", kubernetes_echo("default"), true),
         live("schedule.nightly", schedule_echo("0 2 * * *"), true),
-        live("job.train-1", command_job_echo("python train.py", "Running"), true),
+        live(
+            "job.train-1",
+            command_job_echo("python train.py", "Running"),
+            true,
+        ),
     ]);
     let plan = diff(&d, &l, &opts());
     for c in &plan.changes {
-        assert_eq!(c.actions, vec![Action::NoOp], "{}: {:?}", c.address, c.field_changes);
+        assert_eq!(
+            c.actions,
+            vec![Action::NoOp],
+            "{}: {:?}",
+            c.address,
+            c.field_changes
+        );
     }
     assert!(!plan.has_changes() && plan.errors.is_empty());
-    assert_eq!(change(&plan, "job.train-1").status.as_deref(), Some("Running"));
-    assert_eq!(change(&plan, "compute.ci").status.as_deref(), Some("Running"));
+    assert_eq!(
+        change(&plan, "job.train-1").status.as_deref(),
+        Some("Running")
+    );
+    assert_eq!(
+        change(&plan, "compute.ci").status.as_deref(),
+        Some("Running")
+    );
     // Server fields, the ownership tag and runtime state never reach the plan's bodies.
-    let before = change(&plan, "compute.ci").before.clone().unwrap_or_default();
+    let before = change(&plan, "compute.ci")
+        .before
+        .clone()
+        .unwrap_or_default();
     assert!(before.pointer("/properties/properties/state").is_none());
     assert!(before.pointer("/systemData").is_none());
     assert!(before.pointer("/tags/amlctl-managed").is_none());
-    let after = change(&plan, "compute.aks").after.clone().unwrap_or_default();
-    assert_eq!(after.pointer("/properties/properties/relayConnectionString"), Some(&json!(SENSITIVE)));
+    let after = change(&plan, "compute.aks")
+        .after
+        .clone()
+        .unwrap_or_default();
+    assert_eq!(
+        after.pointer("/properties/properties/relayConnectionString"),
+        Some(&json!(SENSITIVE))
+    );
 }
 
 #[test]
 fn scale_settings_update_in_place() {
-    let d = desired_state(vec![desired("compute.cpu-cluster", "AmlCompute", aml_cluster("Standard_DS3_v2", 8))]);
-    let l = live_state(vec![live("compute.cpu-cluster", aml_cluster_echo("Standard_DS3_v2", 4), true)]);
+    let d = desired_state(vec![desired(
+        "compute.cpu-cluster",
+        "AmlCompute",
+        aml_cluster("Standard_DS3_v2", 8),
+    )]);
+    let l = live_state(vec![live(
+        "compute.cpu-cluster",
+        aml_cluster_echo("Standard_DS3_v2", 4),
+        true,
+    )]);
     let plan = diff(&d, &l, &opts());
     let c = change(&plan, "compute.cpu-cluster");
     assert_eq!(c.actions, vec![Action::Update]);
-    assert_eq!(paths(c), vec!["/properties/properties/scaleSettings/maxNodeCount"]);
+    assert_eq!(
+        paths(c),
+        vec!["/properties/properties/scaleSettings/maxNodeCount"]
+    );
     assert_eq!(c.field_changes[0].before, Some(json!(4)));
     assert_eq!(c.field_changes[0].after, Some(json!(8)));
     assert!(!c.field_changes[0].forces_replacement);
-    assert!(c.live_fingerprint.as_deref().is_some_and(|f| f.starts_with("sha256:")));
+    assert!(
+        c.live_fingerprint
+            .as_deref()
+            .is_some_and(|f| f.starts_with("sha256:"))
+    );
 }
 
 #[test]
 fn vm_size_forces_replacement_with_the_reason() {
-    let d = desired_state(vec![desired("compute.cpu-cluster", "AmlCompute", aml_cluster("Standard_NC6", 8))]);
-    let l = live_state(vec![live("compute.cpu-cluster", aml_cluster_echo("Standard_DS3_v2", 4), true)]);
+    let d = desired_state(vec![desired(
+        "compute.cpu-cluster",
+        "AmlCompute",
+        aml_cluster("Standard_NC6", 8),
+    )]);
+    let l = live_state(vec![live(
+        "compute.cpu-cluster",
+        aml_cluster_echo("Standard_DS3_v2", 4),
+        true,
+    )]);
     let plan = diff(&d, &l, &opts());
     let c = change(&plan, "compute.cpu-cluster");
     assert_eq!(c.actions, vec![Action::Replace]);
-    let vm = c.field_changes.iter().find(|f| f.path.ends_with("/vmSize")).expect("vmSize change");
+    let vm = c
+        .field_changes
+        .iter()
+        .find(|f| f.path.ends_with("/vmSize"))
+        .expect("vmSize change");
     assert!(vm.forces_replacement);
     assert_eq!(vm.before, Some(json!("STANDARD_DS3_V2")));
     assert_eq!(vm.after, Some(json!("Standard_NC6")));
     assert!(c.reasons.iter().any(|r| matches!(r,
         ActionReason::ReplaceBecauseOf { path, why } if path == "/properties/properties/vmSize" && why.contains("scale settings"))));
     // The scale change rides along but does not itself force anything.
-    assert!(c.field_changes.iter().any(|f| f.path.ends_with("/maxNodeCount") && !f.forces_replacement));
+    assert!(
+        c.field_changes
+            .iter()
+            .any(|f| f.path.ends_with("/maxNodeCount") && !f.forces_replacement)
+    );
     assert!(plan.errors.is_empty());
 }
 
@@ -110,29 +198,56 @@ fn vm_size_forces_replacement_with_the_reason() {
 fn an_omitted_field_is_compared_as_the_server_default() {
     let mut echo = aml_cluster_echo("Standard_DS3_v2", 4);
     echo["properties"]["properties"]["vmPriority"] = json!("LowPriority");
-    let d = desired_state(vec![desired("compute.cpu-cluster", "AmlCompute", aml_cluster("Standard_DS3_v2", 4))]);
-    let plan = diff(&d, &live_state(vec![live("compute.cpu-cluster", echo, true)]), &opts());
+    let d = desired_state(vec![desired(
+        "compute.cpu-cluster",
+        "AmlCompute",
+        aml_cluster("Standard_DS3_v2", 4),
+    )]);
+    let plan = diff(
+        &d,
+        &live_state(vec![live("compute.cpu-cluster", echo, true)]),
+        &opts(),
+    );
     let c = change(&plan, "compute.cpu-cluster");
     assert_eq!(c.actions, vec![Action::Replace]);
     assert_eq!(paths(c), vec!["/properties/properties/vmPriority"]);
-    assert_eq!(c.field_changes[0].after, Some(json!("Dedicated")), "shows the default, as spelled");
+    assert_eq!(
+        c.field_changes[0].after,
+        Some(json!("Dedicated")),
+        "shows the default, as spelled"
+    );
 }
 
 #[test]
 fn compute_tags_force_replacement_unless_ignored() {
     let mut body = aml_cluster("Standard_DS3_v2", 4);
     body["tags"] = json!({"team": "vision"});
-    let d = desired_state(vec![desired("compute.cpu-cluster", "AmlCompute", body.clone())]);
-    let l = live_state(vec![live("compute.cpu-cluster", aml_cluster_echo("Standard_DS3_v2", 4), true)]);
+    let d = desired_state(vec![desired(
+        "compute.cpu-cluster",
+        "AmlCompute",
+        body.clone(),
+    )]);
+    let l = live_state(vec![live(
+        "compute.cpu-cluster",
+        aml_cluster_echo("Standard_DS3_v2", 4),
+        true,
+    )]);
     let plan = diff(&d, &l, &opts());
     let c = change(&plan, "compute.cpu-cluster");
     assert_eq!(c.actions, vec![Action::Replace]);
-    assert_eq!(paths(c), vec!["/tags"], "the only other tag is the ownership tag, never compared");
+    assert_eq!(
+        paths(c),
+        vec!["/tags"],
+        "the only other tag is the ownership tag, never compared"
+    );
 
     let mut ignoring = desired("compute.cpu-cluster", "AmlCompute", body);
     ignoring.options.ignore_fields = vec!["/tags".to_owned()];
     let plan = diff(&desired_state(vec![ignoring]), &l, &opts());
-    assert_eq!(change(&plan, "compute.cpu-cluster").actions, vec![Action::NoOp]);
+    assert_eq!(
+        change(&plan, "compute.cpu-cluster").actions,
+        vec![Action::NoOp]
+    );
 }
 
 #[test]
@@ -140,8 +255,16 @@ fn unknown_fields_the_service_adds_to_compute_properties_are_not_changes() {
     let mut echo = compute_instance_echo("Standard_DS3_v2", "Running");
     echo["properties"]["properties"]["enableRootAccess"] = json!(true);
     echo["properties"]["properties"]["releaseQuotaOnStop"] = json!(false);
-    let d = desired_state(vec![desired("compute.ci", "ComputeInstance", compute_instance("Standard_DS3_v2"))]);
-    let plan = diff(&d, &live_state(vec![live("compute.ci", echo, true)]), &opts());
+    let d = desired_state(vec![desired(
+        "compute.ci",
+        "ComputeInstance",
+        compute_instance("Standard_DS3_v2"),
+    )]);
+    let plan = diff(
+        &d,
+        &live_state(vec![live("compute.ci", echo, true)]),
+        &opts(),
+    );
     assert_eq!(change(&plan, "compute.ci").actions, vec![Action::NoOp]);
 }
 
@@ -149,24 +272,40 @@ fn unknown_fields_the_service_adds_to_compute_properties_are_not_changes() {
 fn compute_instance_schedules_and_idle_time_update_in_place() {
     let mut body = compute_instance("Standard_DS3_v2");
     body["properties"]["properties"]["idleTimeBeforeShutdown"] = json!("PT60M");
-    body["properties"]["properties"]["schedules"]["computeStartStop"][0]["cron"]["expression"] = json!("0 19 * * *");
+    body["properties"]["properties"]["schedules"]["computeStartStop"][0]["cron"]["expression"] =
+        json!("0 19 * * *");
     let d = desired_state(vec![desired("compute.ci", "ComputeInstance", body)]);
-    let l = live_state(vec![live("compute.ci", compute_instance_echo("Standard_DS3_v2", "Running"), true)]);
+    let l = live_state(vec![live(
+        "compute.ci",
+        compute_instance_echo("Standard_DS3_v2", "Running"),
+        true,
+    )]);
     let plan = diff(&d, &l, &opts());
     let c = change(&plan, "compute.ci");
     assert_eq!(c.actions, vec![Action::Update]);
     assert_eq!(
         paths(c),
-        vec!["/properties/properties/idleTimeBeforeShutdown", "/properties/properties/schedules/computeStartStop/0/cron/expression"]
+        vec![
+            "/properties/properties/idleTimeBeforeShutdown",
+            "/properties/properties/schedules/computeStartStop/0/cron/expression"
+        ]
     );
 }
 
 #[test]
 fn protected_resources_are_never_replaced_or_deleted() {
-    let mut want = desired("compute.cpu-cluster", "AmlCompute", aml_cluster("Standard_NC6", 4));
+    let mut want = desired(
+        "compute.cpu-cluster",
+        "AmlCompute",
+        aml_cluster("Standard_NC6", 4),
+    );
     want.options.protected = true;
     let l = live_state(vec![
-        live("compute.cpu-cluster", aml_cluster_echo("Standard_DS3_v2", 4), true),
+        live(
+            "compute.cpu-cluster",
+            aml_cluster_echo("Standard_DS3_v2", 4),
+            true,
+        ),
         live("schedule.old", schedule_echo("0 1 * * *"), true),
     ]);
     let mut o = opts();
@@ -174,8 +313,16 @@ fn protected_resources_are_never_replaced_or_deleted() {
     o.protected = BTreeSet::from([id("schedule.old")]);
     let plan = diff(&desired_state(vec![want]), &l, &o);
     assert_eq!(plan.errors.len(), 2, "{:?}", plan.errors);
-    assert!(plan.errors.iter().any(|e| e.address == id("compute.cpu-cluster") && e.message.contains("protected")));
-    assert!(plan.errors.iter().any(|e| e.address == id("schedule.old") && e.message.contains("cannot be deleted")));
+    assert!(
+        plan.errors
+            .iter()
+            .any(|e| e.address == id("compute.cpu-cluster") && e.message.contains("protected"))
+    );
+    assert!(
+        plan.errors
+            .iter()
+            .any(|e| e.address == id("schedule.old") && e.message.contains("cannot be deleted"))
+    );
     assert!(!plan.is_applicable());
 }
 
@@ -185,44 +332,86 @@ fn replacing_an_assigned_compute_instance_needs_the_allow_flag() {
     echo["properties"]["properties"]["personalComputeInstanceSettings"] =
         json!({"assignedUser": {"objectId": "user-123", "tenantId": "t"}});
     echo["properties"]["properties"]["computeInstanceAuthorizationType"] = json!("personal");
-    let d = desired_state(vec![desired("compute.ci", "ComputeInstance", compute_instance("Standard_NC6"))]);
+    let d = desired_state(vec![desired(
+        "compute.ci",
+        "ComputeInstance",
+        compute_instance("Standard_NC6"),
+    )]);
     let l = live_state(vec![live("compute.ci", echo, true)]);
 
     let plan = diff(&d, &l, &opts());
     let c = change(&plan, "compute.ci");
     assert_eq!(c.actions, vec![Action::Replace]);
     assert!(c.warnings.iter().any(|w| w.message.contains("ASSIGNED TO user-123") && w.message.contains("local disk")));
-    assert!(plan.errors.iter().any(|e| e.message.contains("--allow-replace-assigned")));
+    assert!(
+        plan.errors
+            .iter()
+            .any(|e| e.message.contains("--allow-replace-assigned"))
+    );
 
     let mut o = opts();
     o.allow_replace_assigned = true;
     let plan = diff(&d, &l, &o);
     assert!(plan.errors.is_empty());
-    assert!(!change(&plan, "compute.ci").warnings.is_empty(), "still loud when allowed");
+    assert!(
+        !change(&plan, "compute.ci").warnings.is_empty(),
+        "still loud when allowed"
+    );
 }
 
 #[test]
 fn a_resource_amlctl_does_not_own_is_not_replaced() {
-    let d = desired_state(vec![desired("compute.cpu-cluster", "AmlCompute", aml_cluster("Standard_NC6", 4))]);
-    let l = live_state(vec![live("compute.cpu-cluster", aml_cluster_echo("Standard_DS3_v2", 4), false)]);
+    let d = desired_state(vec![desired(
+        "compute.cpu-cluster",
+        "AmlCompute",
+        aml_cluster("Standard_NC6", 4),
+    )]);
+    let l = live_state(vec![live(
+        "compute.cpu-cluster",
+        aml_cluster_echo("Standard_DS3_v2", 4),
+        false,
+    )]);
     let plan = diff(&d, &l, &opts());
-    assert!(plan.errors.iter().any(|e| e.message.contains("not created by amlctl")));
+    assert!(
+        plan.errors
+            .iter()
+            .any(|e| e.message.contains("not created by amlctl"))
+    );
 }
 
 #[test]
 fn prune_deletes_only_owned_undeclared_resources() {
     let l = live_state(vec![
-        live("compute.old-cluster", aml_cluster_echo("Standard_DS3_v2", 2), true),
-        live("compute.someone-elses", aml_cluster_echo("Standard_DS3_v2", 2), false),
-        live("job.old-run", command_job_echo("python old.py", "Completed"), true),
-        live("job.portal-run", command_job_echo("python x.py", "Failed"), false),
+        live(
+            "compute.old-cluster",
+            aml_cluster_echo("Standard_DS3_v2", 2),
+            true,
+        ),
+        live(
+            "compute.someone-elses",
+            aml_cluster_echo("Standard_DS3_v2", 2),
+            false,
+        ),
+        live(
+            "job.old-run",
+            command_job_echo("python old.py", "Completed"),
+            true,
+        ),
+        live(
+            "job.portal-run",
+            command_job_echo("python x.py", "Failed"),
+            false,
+        ),
     ]);
     let empty = desired_state(vec![]);
 
     let plan = diff(&empty, &l, &opts());
     assert!(!plan.has_changes());
     assert_eq!(plan.orphaned, vec![id("compute.old-cluster")]);
-    assert_eq!(plan.unmanaged, vec![id("compute.someone-elses"), id("job.portal-run")]);
+    assert_eq!(
+        plan.unmanaged,
+        vec![id("compute.someone-elses"), id("job.portal-run")]
+    );
 
     let mut o = opts();
     o.prune = true;
@@ -240,44 +429,93 @@ fn prune_deletes_only_owned_undeclared_resources() {
 #[test]
 fn power_state_starts_and_stops_compute_instances() {
     let ci = |power| {
-        let mut r = desired("compute.ci", "ComputeInstance", compute_instance("Standard_DS3_v2"));
+        let mut r = desired(
+            "compute.ci",
+            "ComputeInstance",
+            compute_instance("Standard_DS3_v2"),
+        );
         r.options.power_state = Some(power);
         r
     };
-    let live_in = |state: &str| live_state(vec![live("compute.ci", compute_instance_echo("Standard_DS3_v2", state), true)]);
+    let live_in = |state: &str| {
+        live_state(vec![live(
+            "compute.ci",
+            compute_instance_echo("Standard_DS3_v2", state),
+            true,
+        )])
+    };
 
-    let plan = diff(&desired_state(vec![ci(PowerState::Running)]), &live_in("Stopped"), &opts());
+    let plan = diff(
+        &desired_state(vec![ci(PowerState::Running)]),
+        &live_in("Stopped"),
+        &opts(),
+    );
     let c = change(&plan, "compute.ci");
     assert_eq!(c.actions, vec![Action::Start]);
-    assert_eq!(c.reasons, vec![ActionReason::PowerState { current: "Stopped".to_owned() }]);
+    assert_eq!(
+        c.reasons,
+        vec![ActionReason::PowerState {
+            current: "Stopped".to_owned()
+        }]
+    );
     assert_eq!(c.status.as_deref(), Some("Stopped"));
 
-    let plan = diff(&desired_state(vec![ci(PowerState::Stopped)]), &live_in("Running"), &opts());
+    let plan = diff(
+        &desired_state(vec![ci(PowerState::Stopped)]),
+        &live_in("Running"),
+        &opts(),
+    );
     assert_eq!(change(&plan, "compute.ci").actions, vec![Action::Stop]);
 
-    let plan = diff(&desired_state(vec![ci(PowerState::Stopped)]), &live_in("Stopped"), &opts());
+    let plan = diff(
+        &desired_state(vec![ci(PowerState::Stopped)]),
+        &live_in("Stopped"),
+        &opts(),
+    );
     assert_eq!(change(&plan, "compute.ci").actions, vec![Action::NoOp]);
 
-    let plan = diff(&desired_state(vec![ci(PowerState::Running)]), &live_in("Unusable"), &opts());
+    let plan = diff(
+        &desired_state(vec![ci(PowerState::Running)]),
+        &live_in("Unusable"),
+        &opts(),
+    );
     let c = change(&plan, "compute.ci");
     assert_eq!(c.actions, vec![Action::NoOp]);
     assert!(c.warnings[0].message.contains("Unusable"));
 
-    let plan = diff(&desired_state(vec![ci(PowerState::Stopped)]), &live_state(vec![]), &opts());
-    assert_eq!(change(&plan, "compute.ci").actions, vec![Action::Create, Action::Stop]);
+    let plan = diff(
+        &desired_state(vec![ci(PowerState::Stopped)]),
+        &live_state(vec![]),
+        &opts(),
+    );
+    assert_eq!(
+        change(&plan, "compute.ci").actions,
+        vec![Action::Create, Action::Stop]
+    );
     let s = plan.summary();
     assert_eq!((s.create, s.stop), (1, 1));
 
     let mut resized = ci(PowerState::Stopped);
     resized.body = compute_instance("Standard_NC6");
     let plan = diff(&desired_state(vec![resized]), &live_in("Stopped"), &opts());
-    assert_eq!(change(&plan, "compute.ci").actions, vec![Action::Replace, Action::Stop]);
+    assert_eq!(
+        change(&plan, "compute.ci").actions,
+        vec![Action::Replace, Action::Stop]
+    );
 }
 
 #[test]
 fn a_job_redefined_under_the_same_name_is_an_error() {
-    let d = desired_state(vec![desired("job.train-1", "CommandJob", command_job("python train.py --lr 0.1"))]);
-    let l = live_state(vec![live("job.train-1", command_job_echo("python train.py", "Completed"), true)]);
+    let d = desired_state(vec![desired(
+        "job.train-1",
+        "CommandJob",
+        command_job("python train.py --lr 0.1"),
+    )]);
+    let l = live_state(vec![live(
+        "job.train-1",
+        command_job_echo("python train.py", "Completed"),
+        true,
+    )]);
     let plan = diff(&d, &l, &opts());
     let c = change(&plan, "job.train-1");
     assert_eq!(c.actions, vec![Action::NoOp]);
@@ -286,7 +524,10 @@ fn a_job_redefined_under_the_same_name_is_an_error() {
     assert!(c.field_changes[0].immutable);
     assert_eq!(plan.errors.len(), 1);
     let msg = &plan.errors[0].message;
-    assert!(msg.contains("/properties/command") && msg.contains("tags, description and display name"), "{msg}");
+    assert!(
+        msg.contains("/properties/command") && msg.contains("tags, description and display name"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -295,18 +536,33 @@ fn job_tags_description_and_display_name_update_in_place() {
     body["properties"]["tags"] = json!({"stage": "prod"});
     body["properties"]["description"] = json!("nightly training");
     let d = desired_state(vec![desired("job.train-1", "CommandJob", body)]);
-    let l = live_state(vec![live("job.train-1", command_job_echo("python train.py", "Running"), true)]);
+    let l = live_state(vec![live(
+        "job.train-1",
+        command_job_echo("python train.py", "Running"),
+        true,
+    )]);
     let plan = diff(&d, &l, &opts());
     let c = change(&plan, "job.train-1");
     assert_eq!(c.actions, vec![Action::Update]);
-    assert_eq!(paths(c), vec!["/properties/description", "/properties/tags"]);
+    assert_eq!(
+        paths(c),
+        vec!["/properties/description", "/properties/tags"]
+    );
     assert!(plan.errors.is_empty());
 }
 
 #[test]
 fn schedules_update_in_place_except_display_name() {
-    let d = desired_state(vec![desired("schedule.nightly", "Schedule", schedule("0 3 * * *"))]);
-    let l = live_state(vec![live("schedule.nightly", schedule_echo("0 2 * * *"), true)]);
+    let d = desired_state(vec![desired(
+        "schedule.nightly",
+        "Schedule",
+        schedule("0 3 * * *"),
+    )]);
+    let l = live_state(vec![live(
+        "schedule.nightly",
+        schedule_echo("0 2 * * *"),
+        true,
+    )]);
     let plan = diff(&d, &l, &opts());
     let c = change(&plan, "schedule.nightly");
     assert_eq!(c.actions, vec![Action::Update]);
@@ -314,15 +570,26 @@ fn schedules_update_in_place_except_display_name() {
 
     let mut renamed = schedule("0 2 * * *");
     renamed["properties"]["displayName"] = json!("every night");
-    let plan = diff(&desired_state(vec![desired("schedule.nightly", "Schedule", renamed)]), &l, &opts());
+    let plan = diff(
+        &desired_state(vec![desired("schedule.nightly", "Schedule", renamed)]),
+        &l,
+        &opts(),
+    );
     let c = change(&plan, "schedule.nightly");
     assert_eq!(c.actions, vec![Action::Replace]);
     assert!(c.reasons.iter().any(|r| matches!(r, ActionReason::ReplaceBecauseOf { path, .. } if path == "/properties/displayName")));
 
     let mut disabled = schedule("0 2 * * *");
     disabled["properties"]["isEnabled"] = json!(false);
-    let plan = diff(&desired_state(vec![desired("schedule.nightly", "Schedule", disabled)]), &l, &opts());
-    assert_eq!(paths(change(&plan, "schedule.nightly")), vec!["/properties/isEnabled"]);
+    let plan = diff(
+        &desired_state(vec![desired("schedule.nightly", "Schedule", disabled)]),
+        &l,
+        &opts(),
+    );
+    assert_eq!(
+        paths(change(&plan, "schedule.nightly")),
+        vec!["/properties/isEnabled"]
+    );
 }
 
 #[test]
@@ -338,8 +605,17 @@ fn kubernetes_namespace_defaults_and_forces_replacement() {
     assert_eq!(c.actions, vec![Action::Replace]);
     assert_eq!(paths(c), vec!["/properties/properties/namespace"]);
     // The secret is masked in the plan and never compared.
-    assert_eq!(c.after.as_ref().and_then(|a| a.pointer("/properties/properties/relayConnectionString")), Some(&json!(SENSITIVE)));
-    assert!(!serde_json::to_string(&plan).unwrap_or_default().contains("secrets.RELAY"));
+    assert_eq!(
+        c.after
+            .as_ref()
+            .and_then(|a| a.pointer("/properties/properties/relayConnectionString")),
+        Some(&json!(SENSITIVE))
+    );
+    assert!(
+        !serde_json::to_string(&plan)
+            .unwrap_or_default()
+            .contains("secrets.RELAY")
+    );
 }
 
 #[test]
@@ -348,27 +624,50 @@ fn computes_come_before_what_uses_them_and_deletes_go_in_reverse() {
     job.depends_on = BTreeSet::from([id("compute.cpu-cluster")]);
     let mut sched = desired("schedule.nightly", "Schedule", schedule("0 2 * * *"));
     sched.depends_on = BTreeSet::from([id("compute.cpu-cluster")]);
-    let d = desired_state(vec![desired("compute.cpu-cluster", "AmlCompute", aml_cluster("Standard_DS3_v2", 4)), job, sched]);
+    let d = desired_state(vec![
+        desired(
+            "compute.cpu-cluster",
+            "AmlCompute",
+            aml_cluster("Standard_DS3_v2", 4),
+        ),
+        job,
+        sched,
+    ]);
     let mut old_schedule = schedule_echo("0 1 * * *");
-    old_schedule["properties"]["action"]["jobDefinition"]["computeId"] = json!(compute_id("old-cluster"));
+    old_schedule["properties"]["action"]["jobDefinition"]["computeId"] =
+        json!(compute_id("old-cluster"));
     let l = live_state(vec![
-        live("compute.old-cluster", aml_cluster_echo("Standard_DS3_v2", 2), true),
+        live(
+            "compute.old-cluster",
+            aml_cluster_echo("Standard_DS3_v2", 2),
+            true,
+        ),
         live("schedule.old", old_schedule, true),
     ]);
     let mut o = opts();
     o.prune = true;
     let plan = diff(&d, &l, &o);
-    assert_eq!(change(&plan, "schedule.old").depends_on, vec![id("compute.old-cluster")]);
+    assert_eq!(
+        change(&plan, "schedule.old").depends_on,
+        vec![id("compute.old-cluster")]
+    );
     let waves = execution_waves(&plan);
     assert_eq!(
         waves,
         vec![
             vec![id("compute.cpu-cluster"), id("schedule.old")],
-            vec![id("compute.old-cluster"), id("schedule.nightly"), id("job.train-1")],
+            vec![
+                id("compute.old-cluster"),
+                id("schedule.nightly"),
+                id("job.train-1")
+            ],
         ]
     );
     let graph = plan.execution_graph();
-    assert_eq!(graph.dependents(&id("compute.cpu-cluster")), vec![id("schedule.nightly"), id("job.train-1")]);
+    assert_eq!(
+        graph.dependents(&id("compute.cpu-cluster")),
+        vec![id("schedule.nightly"), id("job.train-1")]
+    );
     // Sorted by address.
     let addresses: Vec<_> = plan.changes.iter().map(|c| c.address.clone()).collect();
     let mut sorted = addresses.clone();
@@ -381,11 +680,23 @@ fn target_limits_the_plan_to_an_address_and_its_dependencies() {
     let mut job = desired("job.train-1", "CommandJob", command_job("python train.py"));
     job.depends_on = BTreeSet::from([id("compute.cpu-cluster")]);
     let d = desired_state(vec![
-        desired("compute.cpu-cluster", "AmlCompute", aml_cluster("Standard_DS3_v2", 4)),
-        desired("compute.other", "AmlCompute", aml_cluster("Standard_DS3_v2", 4)),
+        desired(
+            "compute.cpu-cluster",
+            "AmlCompute",
+            aml_cluster("Standard_DS3_v2", 4),
+        ),
+        desired(
+            "compute.other",
+            "AmlCompute",
+            aml_cluster("Standard_DS3_v2", 4),
+        ),
         job,
     ]);
-    let l = live_state(vec![live("compute.unrelated", aml_cluster_echo("Standard_DS3_v2", 2), false)]);
+    let l = live_state(vec![live(
+        "compute.unrelated",
+        aml_cluster_echo("Standard_DS3_v2", 2),
+        false,
+    )]);
     let mut o = opts();
     o.only = Some(BTreeSet::from([id("job.train-1")]));
     let plan = diff(&d, &l, &o);
@@ -396,14 +707,40 @@ fn target_limits_the_plan_to_an_address_and_its_dependencies() {
 
 #[test]
 fn diff_is_deterministic_and_fingerprints_ignore_runtime_state() {
-    let d = desired_state(vec![desired("compute.ci", "ComputeInstance", compute_instance("Standard_NC6"))]);
-    let l = live_state(vec![live("compute.ci", compute_instance_echo("Standard_DS3_v2", "Running"), true)]);
+    let d = desired_state(vec![desired(
+        "compute.ci",
+        "ComputeInstance",
+        compute_instance("Standard_NC6"),
+    )]);
+    let l = live_state(vec![live(
+        "compute.ci",
+        compute_instance_echo("Standard_DS3_v2", "Running"),
+        true,
+    )]);
     let a = serde_json::to_string(&diff(&d, &l, &opts())).unwrap_or_default();
     let b = serde_json::to_string(&diff(&d, &l, &opts())).unwrap_or_default();
     assert_eq!(a, b);
-    let running = live("compute.ci", compute_instance_echo("Standard_DS3_v2", "Running"), true);
-    let stopped = live("compute.ci", compute_instance_echo("Standard_DS3_v2", "Stopped"), true);
-    let resized = live("compute.ci", compute_instance_echo("Standard_NC6", "Running"), true);
-    assert_eq!(live_fingerprint(Kind::Compute, &running.body), live_fingerprint(Kind::Compute, &stopped.body));
-    assert_ne!(live_fingerprint(Kind::Compute, &running.body), live_fingerprint(Kind::Compute, &resized.body));
+    let running = live(
+        "compute.ci",
+        compute_instance_echo("Standard_DS3_v2", "Running"),
+        true,
+    );
+    let stopped = live(
+        "compute.ci",
+        compute_instance_echo("Standard_DS3_v2", "Stopped"),
+        true,
+    );
+    let resized = live(
+        "compute.ci",
+        compute_instance_echo("Standard_NC6", "Running"),
+        true,
+    );
+    assert_eq!(
+        live_fingerprint(Kind::Compute, &running.body),
+        live_fingerprint(Kind::Compute, &stopped.body)
+    );
+    assert_ne!(
+        live_fingerprint(Kind::Compute, &running.body),
+        live_fingerprint(Kind::Compute, &resized.body)
+    );
 }

@@ -15,31 +15,67 @@ use serde_json::json;
 /// Create, create-then-stop, update, replace (assigned instance, allowed), delete, start, stop,
 /// submit, no-op with a job status, an immutable job error, orphaned and unmanaged resources.
 fn every_action_plan() -> Plan {
-    let mut gpu_ci = desired("compute.gpu-ci", "ComputeInstance", compute_instance("Standard_NC6"));
+    let mut gpu_ci = desired(
+        "compute.gpu-ci",
+        "ComputeInstance",
+        compute_instance("Standard_NC6"),
+    );
     gpu_ci.options.power_state = Some(PowerState::Running);
-    let mut dev_ci = desired("compute.dev-ci", "ComputeInstance", compute_instance("Standard_DS3_v2"));
+    let mut dev_ci = desired(
+        "compute.dev-ci",
+        "ComputeInstance",
+        compute_instance("Standard_DS3_v2"),
+    );
     dev_ci.options.power_state = Some(PowerState::Running);
-    let mut batch_ci = desired("compute.batch-ci", "ComputeInstance", compute_instance("Standard_DS3_v2"));
+    let mut batch_ci = desired(
+        "compute.batch-ci",
+        "ComputeInstance",
+        compute_instance("Standard_DS3_v2"),
+    );
     batch_ci.options.power_state = Some(PowerState::Stopped);
-    let mut night_ci = desired("compute.night-ci", "ComputeInstance", compute_instance("Standard_DS3_v2"));
+    let mut night_ci = desired(
+        "compute.night-ci",
+        "ComputeInstance",
+        compute_instance("Standard_DS3_v2"),
+    );
     night_ci.options.power_state = Some(PowerState::Stopped);
-    let mut job2 = desired("job.train-2", "CommandJob", command_job("python train.py --epochs 20"));
+    let mut job2 = desired(
+        "job.train-2",
+        "CommandJob",
+        command_job("python train.py --epochs 20"),
+    );
     job2.depends_on = BTreeSet::from([id("compute.cpu-cluster")]);
-    let mut job_new = desired("job.train-3", "CommandJob", command_job("python train.py --epochs 30"));
+    let mut job_new = desired(
+        "job.train-3",
+        "CommandJob",
+        command_job("python train.py --epochs 30"),
+    );
     job_new.body["properties"]["computeId"] = json!(compute_id("new-cluster"));
     job_new.depends_on = BTreeSet::from([id("compute.new-cluster")]);
     let mut sched = desired("schedule.nightly", "Schedule", schedule("0 3 * * *"));
     sched.depends_on = BTreeSet::from([id("compute.cpu-cluster")]);
 
     let d = desired_state(vec![
-        desired("compute.new-cluster", "AmlCompute", aml_cluster("Standard_DS3_v2", 2)),
-        desired("compute.cpu-cluster", "AmlCompute", aml_cluster("Standard_DS3_v2", 8)),
+        desired(
+            "compute.new-cluster",
+            "AmlCompute",
+            aml_cluster("Standard_DS3_v2", 2),
+        ),
+        desired(
+            "compute.cpu-cluster",
+            "AmlCompute",
+            aml_cluster("Standard_DS3_v2", 8),
+        ),
         gpu_ci,
         dev_ci,
         batch_ci,
         night_ci,
         desired("job.train-1", "CommandJob", command_job("python train.py")),
-        desired("job.train-0", "CommandJob", command_job("python train.py --changed")),
+        desired(
+            "job.train-0",
+            "CommandJob",
+            command_job("python train.py --changed"),
+        ),
         job2,
         job_new,
         sched,
@@ -48,14 +84,42 @@ fn every_action_plan() -> Plan {
     assigned["properties"]["properties"]["personalComputeInstanceSettings"] =
         json!({"assignedUser": {"objectId": "user-123", "tenantId": "t"}});
     let l = live_state(vec![
-        live("compute.cpu-cluster", aml_cluster_echo("Standard_DS3_v2", 4), true),
+        live(
+            "compute.cpu-cluster",
+            aml_cluster_echo("Standard_DS3_v2", 4),
+            true,
+        ),
         live("compute.gpu-ci", assigned, true),
-        live("compute.dev-ci", compute_instance_echo("Standard_DS3_v2", "Stopped"), true),
-        live("compute.batch-ci", compute_instance_echo("Standard_DS3_v2", "Running"), true),
-        live("compute.old-cluster", aml_cluster_echo("Standard_DS3_v2", 2), true),
-        live("compute.someone-elses", aml_cluster_echo("Standard_DS3_v2", 2), false),
-        live("job.train-1", command_job_echo("python train.py", "Completed"), true),
-        live("job.train-0", command_job_echo("python train.py", "Failed"), true),
+        live(
+            "compute.dev-ci",
+            compute_instance_echo("Standard_DS3_v2", "Stopped"),
+            true,
+        ),
+        live(
+            "compute.batch-ci",
+            compute_instance_echo("Standard_DS3_v2", "Running"),
+            true,
+        ),
+        live(
+            "compute.old-cluster",
+            aml_cluster_echo("Standard_DS3_v2", 2),
+            true,
+        ),
+        live(
+            "compute.someone-elses",
+            aml_cluster_echo("Standard_DS3_v2", 2),
+            false,
+        ),
+        live(
+            "job.train-1",
+            command_job_echo("python train.py", "Completed"),
+            true,
+        ),
+        live(
+            "job.train-0",
+            command_job_echo("python train.py", "Failed"),
+            true,
+        ),
         live("schedule.nightly", schedule_echo("0 2 * * *"), true),
     ]);
     let mut o = opts();
@@ -69,28 +133,51 @@ fn every_action_plan() -> Plan {
 #[test]
 fn text_of_every_action() {
     let plan = every_action_plan();
-    insta::assert_snapshot!("plan_text_every_action", text::render(&plan, &text::TextOptions::default()));
+    insta::assert_snapshot!(
+        "plan_text_every_action",
+        text::render(&plan, &text::TextOptions::default())
+    );
 }
 
 #[test]
 fn text_colour_only_when_asked() {
     let plan = every_action_plan();
     let plain = text::render(&plan, &text::TextOptions::default());
-    let colored = text::render(&plan, &text::TextOptions { color: true, max_listed: 0 });
+    let colored = text::render(
+        &plan,
+        &text::TextOptions {
+            color: true,
+            max_listed: 0,
+        },
+    );
     assert!(!plain.contains('\x1b'));
     assert!(colored.contains("\x1b[32m"));
     let stripped = colored
         .split('\x1b')
         .enumerate()
-        .map(|(i, part)| if i == 0 { part } else { part.split_once('m').map_or(part, |(_, rest)| rest) })
+        .map(|(i, part)| {
+            if i == 0 {
+                part
+            } else {
+                part.split_once('m').map_or(part, |(_, rest)| rest)
+            }
+        })
         .collect::<String>();
     assert_eq!(stripped, plain, "colour adds escape codes and nothing else");
 }
 
 #[test]
 fn text_says_when_nothing_changes() {
-    let d = desired_state(vec![desired("compute.cpu-cluster", "AmlCompute", aml_cluster("Standard_DS3_v2", 4))]);
-    let l = live_state(vec![live("compute.cpu-cluster", aml_cluster_echo("Standard_DS3_v2", 4), true)]);
+    let d = desired_state(vec![desired(
+        "compute.cpu-cluster",
+        "AmlCompute",
+        aml_cluster("Standard_DS3_v2", 4),
+    )]);
+    let l = live_state(vec![live(
+        "compute.cpu-cluster",
+        aml_cluster_echo("Standard_DS3_v2", 4),
+        true,
+    )]);
     let out = text::render(&diff(&d, &l, &opts()), &text::TextOptions::default());
     insta::assert_snapshot!("plan_text_no_changes", out);
 }
@@ -98,7 +185,10 @@ fn text_says_when_nothing_changes() {
 #[test]
 fn markdown_of_every_action() {
     let plan = every_action_plan();
-    insta::assert_snapshot!("plan_markdown_every_action", markdown::render(&plan, &markdown::MarkdownOptions::default()));
+    insta::assert_snapshot!(
+        "plan_markdown_every_action",
+        markdown::render(&plan, &markdown::MarkdownOptions::default())
+    );
 }
 
 #[test]
@@ -111,14 +201,32 @@ fn markdown_is_truncated_to_the_limit_with_a_note() {
     let full_len = full.chars().count();
     for limit in [full_len - 1, full_len / 2, 1500, 400, 50] {
         let cut = markdown::render(&plan, &markdown::MarkdownOptions { limit });
-        assert!(cut.chars().count() <= limit, "limit {limit}: {} chars", cut.chars().count());
+        assert!(
+            cut.chars().count() <= limit,
+            "limit {limit}: {} chars",
+            cut.chars().count()
+        );
         if limit >= 400 {
-            assert!(cut.starts_with("<!-- amlctl-plan:dev -->"), "the marker survives at {limit}");
-            assert!(cut.contains("left out"), "a note says what is missing at {limit}");
+            assert!(
+                cut.starts_with("<!-- amlctl-plan:dev -->"),
+                "the marker survives at {limit}"
+            );
+            assert!(
+                cut.contains("left out"),
+                "a note says what is missing at {limit}"
+            );
         }
     }
-    let mid = markdown::render(&plan, &markdown::MarkdownOptions { limit: full_len / 2 });
-    assert!(mid.contains("| Resource |"), "the summary table comes first and stays");
+    let mid = markdown::render(
+        &plan,
+        &markdown::MarkdownOptions {
+            limit: full_len / 2,
+        },
+    );
+    assert!(
+        mid.contains("| Resource |"),
+        "the summary table comes first and stays"
+    );
 }
 
 #[test]

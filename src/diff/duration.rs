@@ -33,7 +33,15 @@ pub fn seconds(text: &str) -> Option<f64> {
         number.is_empty().then_some(())
     };
     const DAY: f64 = 86_400.0;
-    add(date, &[('Y', 365.0 * DAY), ('M', 30.0 * DAY), ('W', 7.0 * DAY), ('D', DAY)])?;
+    add(
+        date,
+        &[
+            ('Y', 365.0 * DAY),
+            ('M', 30.0 * DAY),
+            ('W', 7.0 * DAY),
+            ('D', DAY),
+        ],
+    )?;
     if let Some(time) = time {
         add(time, &[('H', 3600.0), ('M', 60.0), ('S', 1.0)])?;
     }

@@ -19,7 +19,11 @@ use crate::model::Kind;
 /// `sha256:<hex>` of the live body's stable part.
 pub fn live_fingerprint(kind: Kind, body: &Value) -> String {
     let rules = Rules::for_body(kind, body);
-    let ctx = Context { rules: &rules, secret_paths: &[], ignore_fields: &[] };
+    let ctx = Context {
+        rules: &rules,
+        secret_paths: &[],
+        ignore_fields: &[],
+    };
     let mut v = body.clone();
     for list in [
         (|s: &RuleSet| s.server_fields) as fn(&RuleSet) -> &'static [&'static str],

@@ -80,20 +80,31 @@ pub fn diff(desired: &DesiredState, live: &LiveState, opts: &DiffOptions) -> Pla
     plan.changes.sort_by(|a, b| a.address.cmp(&b.address));
     if let Err(cycle) = plan.execution_graph().waves() {
         plan.errors.push(PlanError {
-            address: cycle.first().cloned().unwrap_or_else(|| ResourceId::new(Kind::Compute, "?")),
+            address: cycle
+                .first()
+                .cloned()
+                .unwrap_or_else(|| ResourceId::new(Kind::Compute, "?")),
             message: format!(
                 "dependency cycle between {}",
-                cycle.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                cycle
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         });
     }
-    plan.errors.sort_by(|a, b| a.address.cmp(&b.address).then(a.message.cmp(&b.message)));
+    plan.errors
+        .sort_by(|a, b| a.address.cmp(&b.address).then(a.message.cmp(&b.message)));
     plan
 }
 
 /// The addresses `-target` selects, closed over the declared dependencies (like Terraform: a
 /// targeted job brings its compute along).
-fn scope(desired: &DesiredState, only: Option<&BTreeSet<ResourceId>>) -> Option<BTreeSet<ResourceId>> {
+fn scope(
+    desired: &DesiredState,
+    only: Option<&BTreeSet<ResourceId>>,
+) -> Option<BTreeSet<ResourceId>> {
     let only = only?;
     let mut scope = BTreeSet::new();
     let mut todo: Vec<ResourceId> = only.iter().cloned().collect();

@@ -93,28 +93,54 @@ impl Context<'_> {
         for (pat, default) in self.rules.defaults() {
             pointer::fill(&mut v, &pat, &default);
         }
-        self.transform(&mut v, |s: &RuleSet| s.durations, |x| {
-            if let Value::String(s) = x
-                && let Some(c) = duration::canonical(s)
-            {
-                *s = c;
-            }
-        });
-        self.transform(&mut v, |s: &RuleSet| s.case_insensitive, |x| map_strings(x, &|s| s.to_lowercase()));
-        self.transform(&mut v, |s: &RuleSet| s.locations, |x| {
-            map_strings(x, &|s| s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase())
-        });
-        self.transform(&mut v, |s: &RuleSet| s.unordered, |x| {
-            if let Value::Array(items) = x {
-                items.sort_by_key(|a| a.to_string());
-            }
-        });
+        self.transform(
+            &mut v,
+            |s: &RuleSet| s.durations,
+            |x| {
+                if let Value::String(s) = x
+                    && let Some(c) = duration::canonical(s)
+                {
+                    *s = c;
+                }
+            },
+        );
+        self.transform(
+            &mut v,
+            |s: &RuleSet| s.case_insensitive,
+            |x| map_strings(x, &|s| s.to_lowercase()),
+        );
+        self.transform(
+            &mut v,
+            |s: &RuleSet| s.locations,
+            |x| {
+                map_strings(x, &|s| {
+                    s.chars()
+                        .filter(|c| !c.is_whitespace())
+                        .collect::<String>()
+                        .to_lowercase()
+                })
+            },
+        );
+        self.transform(
+            &mut v,
+            |s: &RuleSet| s.unordered,
+            |x| {
+                if let Value::Array(items) = x {
+                    items.sort_by_key(|a| a.to_string());
+                }
+            },
+        );
         integral_numbers(&mut v);
         sort_keys(&mut v);
         v
     }
 
-    fn transform(&self, v: &mut Value, list: fn(&RuleSet) -> &'static [&'static str], f: impl Fn(&mut Value)) {
+    fn transform(
+        &self,
+        v: &mut Value,
+        list: fn(&RuleSet) -> &'static [&'static str],
+        f: impl Fn(&mut Value),
+    ) {
         for pat in self.rules.patterns(list) {
             for path in pointer::matches(v, &pat) {
                 if let Some(x) = pointer::get_mut(v, &path) {
@@ -129,7 +155,11 @@ impl Context<'_> {
     pub fn restrict_to_desired(&self, live: &mut Value, desired: &Value) {
         for pat in self.rules.patterns(|s: &RuleSet| s.only_if_desired) {
             let recursive = pat.last() == Some(&Seg::Recursive);
-            let base: Vec<Seg> = if recursive { pat[..pat.len() - 1].to_vec() } else { pat.clone() };
+            let base: Vec<Seg> = if recursive {
+                pat[..pat.len() - 1].to_vec()
+            } else {
+                pat.clone()
+            };
             for path in pointer::matches(live, &base) {
                 match pointer::get(desired, &path) {
                     None => {

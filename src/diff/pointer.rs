@@ -219,6 +219,9 @@ mod tests {
         fill(&mut v, &pattern("/p/r/n"), &json!(1));
         fill(&mut v, &pattern("/list/*/s"), &json!("d"));
         fill(&mut v, &pattern("/none/*/s"), &json!("d"));
-        assert_eq!(v, json!({"p": {"r": {"n": 1}}, "list": [{"s": "d"}, {"s": "x"}]}));
+        assert_eq!(
+            v,
+            json!({"p": {"r": {"n": 1}}, "list": [{"s": "d"}, {"s": "x"}]})
+        );
     }
 }

@@ -30,10 +30,18 @@ pub enum Undeclared {
     Ignored,
 }
 
-pub fn plan_declared(want: &DesiredResource, have: Option<&LiveResource>, opts: &DiffOptions) -> Planned {
+pub fn plan_declared(
+    want: &DesiredResource,
+    have: Option<&LiveResource>,
+    opts: &DiffOptions,
+) -> Planned {
     let id = &want.id;
     let rules = Rules::for_body(id.kind, &want.body);
-    let ctx = Context { rules: &rules, secret_paths: &want.secret_paths, ignore_fields: &want.options.ignore_fields };
+    let ctx = Context {
+        rules: &rules,
+        secret_paths: &want.secret_paths,
+        ignore_fields: &want.options.ignore_fields,
+    };
     let mut change = Change {
         address: id.clone(),
         type_label: want.type_label.clone(),
@@ -45,11 +53,20 @@ pub fn plan_declared(want: &DesiredResource, have: Option<&LiveResource>, opts: 
         depends_on: want.depends_on.iter().cloned().collect(),
         warnings: Vec::new(),
         status: have.and_then(|h| status_of(id.kind, &h.body)),
-        source: Some(format!("{}:{}", want.source.file.display(), want.source.line)),
+        source: Some(format!(
+            "{}:{}",
+            want.source.file.display(),
+            want.source.line
+        )),
         live_fingerprint: have.map(|h| live_fingerprint(id.kind, &h.body)),
     };
     let mut errors = Vec::new();
-    let mut error = |message: String| errors.push(PlanError { address: id.clone(), message });
+    let mut error = |message: String| {
+        errors.push(PlanError {
+            address: id.clone(),
+            message,
+        })
+    };
 
     let Some(have) = have else {
         change.reasons.push(ActionReason::Missing);
@@ -60,9 +77,13 @@ pub fn plan_declared(want: &DesiredResource, have: Option<&LiveResource>, opts: 
             }
         } else {
             change.actions.push(Action::Create);
-            if want.options.power_state == Some(PowerState::Stopped) && is_compute_instance(id.kind, &want.body) {
+            if want.options.power_state == Some(PowerState::Stopped)
+                && is_compute_instance(id.kind, &want.body)
+            {
                 change.actions.push(Action::Stop);
-                change.reasons.push(ActionReason::PowerState { current: "Running (after creation)".to_owned() });
+                change.reasons.push(ActionReason::PowerState {
+                    current: "Running (after creation)".to_owned(),
+                });
             }
         }
         warn_power_state_misuse(want, &mut change);
@@ -100,9 +121,10 @@ pub fn plan_declared(want: &DesiredResource, have: Option<&LiveResource>, opts: 
             let forces = match rules.mutability(path) {
                 Mutability::InPlace => false,
                 Mutability::ForcesReplacement { why } => {
-                    change
-                        .reasons
-                        .push(ActionReason::ReplaceBecauseOf { path: pointer_text.clone(), why: why.to_owned() });
+                    change.reasons.push(ActionReason::ReplaceBecauseOf {
+                        path: pointer_text.clone(),
+                        why: why.to_owned(),
+                    });
                     true
                 }
             };
@@ -131,7 +153,9 @@ pub fn plan_declared(want: &DesiredResource, have: Option<&LiveResource>, opts: 
         }
         if !have.owned && !change.field_changes.is_empty() {
             change.warnings.push(Warning {
-                message: format!("`{id}` exists but was not created by amlctl (no `{OWNERSHIP_TAG}` tag)"),
+                message: format!(
+                    "`{id}` exists but was not created by amlctl (no `{OWNERSHIP_TAG}` tag)"
+                ),
             });
         }
         plan_power(want, have, replace, &mut change);
@@ -165,7 +189,9 @@ fn plan_job_update(
              `name` (or remove `name` to get one derived from its content) to submit a new run",
             fixed.join(", ")
         ));
-        change.warnings.push(Warning { message: "this job cannot be updated; see the errors".to_owned() });
+        change.warnings.push(Warning {
+            message: "this job cannot be updated; see the errors".to_owned(),
+        });
     } else if !differing.is_empty() {
         change.actions.push(Action::Update);
     }
@@ -187,7 +213,10 @@ fn check_assigned(
     let Some(user) = have.body.pointer(USER).or_else(|| want.body.pointer(USER)) else {
         return;
     };
-    let who = user.get("objectId").and_then(Value::as_str).unwrap_or("a user");
+    let who = user
+        .get("objectId")
+        .and_then(Value::as_str)
+        .unwrap_or("a user");
     change.warnings.push(Warning {
         message: format!(
             "REPLACING A COMPUTE INSTANCE ASSIGNED TO {who}: `{id}` is deleted and created again; its \
@@ -214,7 +243,9 @@ fn plan_power(want: &DesiredResource, have: &LiveResource, replaced: bool, chang
         // A new instance starts running.
         if desired == PowerState::Stopped {
             change.actions.push(Action::Stop);
-            change.reasons.push(ActionReason::PowerState { current: "Running (after creation)".to_owned() });
+            change.reasons.push(ActionReason::PowerState {
+                current: "Running (after creation)".to_owned(),
+            });
         }
         return;
     }
@@ -251,7 +282,9 @@ fn plan_power(want: &DesiredResource, have: &LiveResource, replaced: bool, chang
     };
     if let Some(action) = action {
         change.actions.push(action);
-        change.reasons.push(ActionReason::PowerState { current: state.to_owned() });
+        change.reasons.push(ActionReason::PowerState {
+            current: state.to_owned(),
+        });
     }
 }
 
@@ -275,7 +308,11 @@ pub fn plan_undeclared(have: &LiveResource, opts: &DiffOptions) -> Undeclared {
         return Undeclared::Orphaned;
     }
     let rules = Rules::for_body(id.kind, &have.body);
-    let ctx = Context { rules: &rules, secret_paths: &[], ignore_fields: &[] };
+    let ctx = Context {
+        rules: &rules,
+        secret_paths: &[],
+        ignore_fields: &[],
+    };
     let mut errors = Vec::new();
     if opts.protected.contains(id) {
         errors.push(PlanError {
@@ -331,7 +368,9 @@ fn differences(live: &Value, desired: &Value, path: &mut Vec<String>, out: &mut 
 
 /// A field's value as shown: from the display form, else (a default filled in) the canonical one.
 fn value_at(display: &Value, canonical: &Value, path: &[String]) -> Option<Value> {
-    pointer::get(display, path).or_else(|| pointer::get(canonical, path)).cloned()
+    pointer::get(display, path)
+        .or_else(|| pointer::get(canonical, path))
+        .cloned()
 }
 
 fn replaced_fields(change: &Change) -> String {
@@ -353,7 +392,9 @@ fn is_compute_instance(kind: Kind, body: &Value) -> bool {
 fn status_of(kind: Kind, body: &Value) -> Option<String> {
     let ptr = match kind {
         Kind::Job => "/properties/status",
-        Kind::Compute if ComputeType::of(body) == ComputeType::ComputeInstance => "/properties/properties/state",
+        Kind::Compute if ComputeType::of(body) == ComputeType::ComputeInstance => {
+            "/properties/properties/state"
+        }
         Kind::Compute | Kind::Schedule => {
             return body
                 .pointer("/properties/provisioningState")

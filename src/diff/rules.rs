@@ -116,15 +116,29 @@ pub static COMPUTE: RuleSet = RuleSet {
         "/properties/properties/*",
     ],
     mutability: &[
-        ("/tags", Mutability::ForcesReplacement { why: COMPUTE_METADATA_WHY }),
-        ("/properties/description", Mutability::ForcesReplacement { why: COMPUTE_METADATA_WHY }),
+        (
+            "/tags",
+            Mutability::ForcesReplacement {
+                why: COMPUTE_METADATA_WHY,
+            },
+        ),
+        (
+            "/properties/description",
+            Mutability::ForcesReplacement {
+                why: COMPUTE_METADATA_WHY,
+            },
+        ),
         (
             "/properties/computeType",
-            Mutability::ForcesReplacement { why: "the compute type cannot change" },
+            Mutability::ForcesReplacement {
+                why: "the compute type cannot change",
+            },
         ),
         (
             "/location",
-            Mutability::ForcesReplacement { why: "a compute's location is fixed at creation" },
+            Mutability::ForcesReplacement {
+                why: "a compute's location is fixed at creation",
+            },
         ),
     ],
     ..EMPTY
@@ -153,9 +167,18 @@ pub static COMPUTE_INSTANCE: RuleSet = RuleSet {
         "/properties/properties/schedules/computeStartStop/*/provisioningStatus",
     ],
     defaults: &[
-        ("/properties/properties/enableNodePublicIp", DefaultValue::Bool(true)),
-        ("/properties/properties/schedules/computeStartStop/*/status", DefaultValue::Str("Enabled")),
-        ("/properties/properties/schedules/computeStartStop/*/cron/timeZone", DefaultValue::Str("UTC")),
+        (
+            "/properties/properties/enableNodePublicIp",
+            DefaultValue::Bool(true),
+        ),
+        (
+            "/properties/properties/schedules/computeStartStop/*/status",
+            DefaultValue::Str("Enabled"),
+        ),
+        (
+            "/properties/properties/schedules/computeStartStop/*/cron/timeZone",
+            DefaultValue::Str("UTC"),
+        ),
         (
             "/properties/properties/schedules/computeStartStop/*/recurrence/timeZone",
             DefaultValue::Str("UTC"),
@@ -188,7 +211,10 @@ pub static COMPUTE_INSTANCE: RuleSet = RuleSet {
     ],
     mutability: &[
         ("/properties/properties/schedules", Mutability::InPlace),
-        ("/properties/properties/idleTimeBeforeShutdown", Mutability::InPlace),
+        (
+            "/properties/properties/idleTimeBeforeShutdown",
+            Mutability::InPlace,
+        ),
     ],
     ..EMPTY
 };
@@ -208,11 +234,23 @@ pub static AML_COMPUTE: RuleSet = RuleSet {
     ],
     secret_fields: &["/properties/properties/userAccountCredentials/adminUserPassword"],
     defaults: &[
-        ("/properties/properties/vmPriority", DefaultValue::Str("Dedicated")),
+        (
+            "/properties/properties/vmPriority",
+            DefaultValue::Str("Dedicated"),
+        ),
         ("/properties/properties/osType", DefaultValue::Str("Linux")),
-        ("/properties/properties/enableNodePublicIp", DefaultValue::Bool(true)),
-        ("/properties/properties/isolatedNetwork", DefaultValue::Bool(false)),
-        ("/properties/properties/scaleSettings/minNodeCount", DefaultValue::Int(0)),
+        (
+            "/properties/properties/enableNodePublicIp",
+            DefaultValue::Bool(true),
+        ),
+        (
+            "/properties/properties/isolatedNetwork",
+            DefaultValue::Bool(false),
+        ),
+        (
+            "/properties/properties/scaleSettings/minNodeCount",
+            DefaultValue::Int(0),
+        ),
     ],
     durations: &["/properties/properties/scaleSettings/nodeIdleTimeBeforeScaleDown"],
     case_insensitive: &[
@@ -221,7 +259,10 @@ pub static AML_COMPUTE: RuleSet = RuleSet {
         "/properties/properties/osType",
         "/properties/properties/remoteLoginPortPublicAccess",
     ],
-    only_if_desired: &["/properties/resourceId", "/properties/properties/userAccountCredentials/*"],
+    only_if_desired: &[
+        "/properties/resourceId",
+        "/properties/properties/userAccountCredentials/*",
+    ],
     mutability: &[("/properties/properties/scaleSettings", Mutability::InPlace)],
     ..EMPTY
 };
@@ -235,13 +276,22 @@ pub static KUBERNETES: RuleSet = RuleSet {
         "/properties/properties/relayConnectionString",
         "/properties/properties/serviceBusConnectionString",
     ],
-    defaults: &[("/properties/properties/namespace", DefaultValue::Str("default"))],
+    defaults: &[(
+        "/properties/properties/namespace",
+        DefaultValue::Str("default"),
+    )],
     ..EMPTY
 };
 
 /// Schedules (`Microsoft.MachineLearningServices/workspaces/schedules`).
 pub static SCHEDULE: RuleSet = RuleSet {
-    server_fields: &["/id", "/name", "/type", "/systemData", "/properties/provisioningState"],
+    server_fields: &[
+        "/id",
+        "/name",
+        "/type",
+        "/systemData",
+        "/properties/provisioningState",
+    ],
     defaults: &[
         ("/properties/isEnabled", DefaultValue::Bool(true)),
         ("/properties/trigger/timeZone", DefaultValue::Str("UTC")),
@@ -266,7 +316,9 @@ pub static SCHEDULE: RuleSet = RuleSet {
     ],
     mutability: &[(
         "/properties/displayName",
-        Mutability::ForcesReplacement { why: "a schedule's displayName is create-only" },
+        Mutability::ForcesReplacement {
+            why: "a schedule's displayName is create-only",
+        },
     )],
     ..EMPTY
 };
@@ -275,7 +327,12 @@ pub static SCHEDULE: RuleSet = RuleSet {
 /// `/properties/action/jobDefinition` for the job a schedule creates. Jobs have no mutability
 /// matrix: see [`JOB_UPDATABLE`].
 pub static JOB: RuleSet = RuleSet {
-    server_fields: &["/status", "/parameters", "/services/*/status", "/services/*/errorMessage"],
+    server_fields: &[
+        "/status",
+        "/parameters",
+        "/services/*/status",
+        "/services/*/errorMessage",
+    ],
     defaults: &[
         ("/experimentName", DefaultValue::Str("Default")),
         ("/resources/instanceCount", DefaultValue::Int(1)),
@@ -328,8 +385,10 @@ pub static JOB: RuleSet = RuleSet {
 pub const JOB_UPDATABLE: &[&str] = &["/tags", "/description", "/displayName"];
 
 /// The envelope fields of a job (absolute).
-pub static JOB_ENVELOPE: RuleSet =
-    RuleSet { server_fields: &["/id", "/name", "/type", "/systemData"], ..EMPTY };
+pub static JOB_ENVELOPE: RuleSet = RuleSet {
+    server_fields: &["/id", "/name", "/type", "/systemData"],
+    ..EMPTY
+};
 
 /// Compute types amlctl knows rules for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -378,18 +437,26 @@ impl Rules {
         let at = |root, set| Placed { root, set };
         match kind {
             Kind::Compute => {
-                let (specific, why): (Option<&'static RuleSet>, &'static str) = match ComputeType::of(body) {
-                    ComputeType::ComputeInstance => (Some(&COMPUTE_INSTANCE), CI_WHY),
-                    ComputeType::AmlCompute => (Some(&AML_COMPUTE), AML_WHY),
-                    ComputeType::Kubernetes => (Some(&KUBERNETES), K8S_WHY),
-                    ComputeType::Other => (None, "amlctl knows no in-place update for this compute type"),
-                };
+                let (specific, why): (Option<&'static RuleSet>, &'static str) =
+                    match ComputeType::of(body) {
+                        ComputeType::ComputeInstance => (Some(&COMPUTE_INSTANCE), CI_WHY),
+                        ComputeType::AmlCompute => (Some(&AML_COMPUTE), AML_WHY),
+                        ComputeType::Kubernetes => (Some(&KUBERNETES), K8S_WHY),
+                        ComputeType::Other => (
+                            None,
+                            "amlctl knows no in-place update for this compute type",
+                        ),
+                    };
                 let mut parts = Vec::new();
                 if let Some(set) = specific {
                     parts.push(at("", set));
                 }
                 parts.push(at("", &COMPUTE));
-                Rules { kind, parts, default_mutability: Mutability::ForcesReplacement { why } }
+                Rules {
+                    kind,
+                    parts,
+                    default_mutability: Mutability::ForcesReplacement { why },
+                }
             }
             Kind::Schedule => {
                 let mut parts = vec![at("", &SCHEDULE)];
@@ -400,7 +467,11 @@ impl Rules {
                 if creates_job {
                     parts.push(at("/properties/action/jobDefinition", &JOB));
                 }
-                Rules { kind, parts, default_mutability: Mutability::InPlace }
+                Rules {
+                    kind,
+                    parts,
+                    default_mutability: Mutability::InPlace,
+                }
             }
             Kind::Job => Rules {
                 kind,
@@ -415,7 +486,11 @@ impl Rules {
     pub fn patterns(&self, list: fn(&RuleSet) -> &'static [&'static str]) -> Vec<Vec<Seg>> {
         self.parts
             .iter()
-            .flat_map(|p| list(p.set).iter().map(move |pat| pointer::rooted(p.root, pat)))
+            .flat_map(|p| {
+                list(p.set)
+                    .iter()
+                    .map(move |pat| pointer::rooted(p.root, pat))
+            })
             .collect()
     }
 

@@ -21,7 +21,9 @@ pub struct MarkdownOptions {
 
 impl Default for MarkdownOptions {
     fn default() -> Self {
-        MarkdownOptions { limit: GITHUB_COMMENT_LIMIT }
+        MarkdownOptions {
+            limit: GITHUB_COMMENT_LIMIT,
+        }
     }
 }
 
@@ -35,28 +37,34 @@ pub fn render(plan: &Plan, opts: &MarkdownOptions) -> String {
     let head = head(plan);
     let rows = table_rows(plan);
     let graph = graph(plan);
-    let details: Vec<String> = plan.changes.iter().filter(|c| symbols::is_shown(c)).map(details).collect();
+    let details: Vec<String> = plan
+        .changes
+        .iter()
+        .filter(|c| symbols::is_shown(c))
+        .map(details)
+        .collect();
 
-    let assemble = |rows: &[String], graph: Option<&str>, details: &[String], note: Option<String>| {
-        let mut out = head.clone();
-        if !rows.is_empty() {
-            out.push_str("| | Resource | Type | Action | Notes |\n|---|---|---|---|---|\n");
-            for r in rows {
-                out.push_str(r);
+    let assemble =
+        |rows: &[String], graph: Option<&str>, details: &[String], note: Option<String>| {
+            let mut out = head.clone();
+            if !rows.is_empty() {
+                out.push_str("| | Resource | Type | Action | Notes |\n|---|---|---|---|---|\n");
+                for r in rows {
+                    out.push_str(r);
+                }
+                out.push('\n');
             }
-            out.push('\n');
-        }
-        if let Some(g) = graph {
-            out.push_str(g);
-        }
-        for d in details {
-            out.push_str(d);
-        }
-        if let Some(n) = note {
-            out.push_str(&n);
-        }
-        out
-    };
+            if let Some(g) = graph {
+                out.push_str(g);
+            }
+            for d in details {
+                out.push_str(d);
+            }
+            if let Some(n) = note {
+                out.push_str(&n);
+            }
+            out
+        };
     let full = assemble(&rows, graph.as_deref(), &details, None);
     if chars(&full) <= opts.limit {
         return full;
@@ -114,22 +122,36 @@ fn head(plan: &Plan) -> String {
         extra.push(format!("{} unchanged", s.no_op));
     }
     if s.orphaned > 0 {
-        extra.push(format!("{} no longer declared (kept; `--prune` deletes them)", s.orphaned));
+        extra.push(format!(
+            "{} no longer declared (kept; `--prune` deletes them)",
+            s.orphaned
+        ));
     }
     if s.unmanaged > 0 {
-        extra.push(format!("{} not managed by amlctl (left alone)", s.unmanaged));
+        extra.push(format!(
+            "{} not managed by amlctl (left alone)",
+            s.unmanaged
+        ));
     }
     if !extra.is_empty() {
         let _ = writeln!(out, "{}\n", extra.join(" · "));
     }
     if !plan.errors.is_empty() {
-        let _ = writeln!(out, "> [!CAUTION]\n> **{} error(s): this plan cannot be applied.**", plan.errors.len());
+        let _ = writeln!(
+            out,
+            "> [!CAUTION]\n> **{} error(s): this plan cannot be applied.**",
+            plan.errors.len()
+        );
         for e in &plan.errors {
             let _ = writeln!(out, "> - `{}`: {}", e.address, esc(&e.message));
         }
         out.push('\n');
     }
-    let warned: Vec<&Change> = plan.changes.iter().filter(|c| !c.warnings.is_empty()).collect();
+    let warned: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| !c.warnings.is_empty())
+        .collect();
     if !warned.is_empty() {
         out.push_str("> [!WARNING]\n");
         for c in warned {
@@ -148,8 +170,12 @@ fn table_rows(plan: &Plan) -> Vec<String> {
         .filter(|c| symbols::is_shown(c))
         .map(|c| {
             let mut notes = Vec::new();
-            let forcing: Vec<String> =
-                c.field_changes.iter().filter(|f| f.forces_replacement).map(|f| format!("`{}`", esc(&f.path))).collect();
+            let forcing: Vec<String> = c
+                .field_changes
+                .iter()
+                .filter(|f| f.forces_replacement)
+                .map(|f| format!("`{}`", esc(&f.path)))
+                .collect();
             if !forcing.is_empty() {
                 notes.push(format!("forced by {}", forcing.join(", ")));
             }
@@ -206,7 +232,11 @@ fn details(c: &Change) -> String {
                 .reasons
                 .iter()
                 .find_map(|r| match r {
-                    crate::plan::ActionReason::ReplaceBecauseOf { path, why } if *path == f.path => Some(why.as_str()),
+                    crate::plan::ActionReason::ReplaceBecauseOf { path, why }
+                        if *path == f.path =>
+                    {
+                        Some(why.as_str())
+                    }
                     _ => None,
                 })
                 .unwrap_or("");
@@ -233,7 +263,8 @@ fn details(c: &Change) -> String {
 
 /// The dependency graph of the plan's writes (and the unchanged resources they depend on).
 fn graph(plan: &Plan) -> Option<String> {
-    let by_id: BTreeMap<&ResourceId, &Change> = plan.changes.iter().map(|c| (&c.address, c)).collect();
+    let by_id: BTreeMap<&ResourceId, &Change> =
+        plan.changes.iter().map(|c| (&c.address, c)).collect();
     let mut edges = Vec::new();
     let mut nodes: BTreeMap<&ResourceId, usize> = BTreeMap::new();
     for c in plan.changes.iter().filter(|c| !c.is_noop()) {
@@ -249,18 +280,30 @@ fn graph(plan: &Plan) -> Option<String> {
     for (i, n) in nodes.values_mut().enumerate() {
         *n = i;
     }
-    let mut out = String::from("<details><summary>Dependency graph</summary>\n\n```mermaid\ngraph LR\n");
+    let mut out =
+        String::from("<details><summary>Dependency graph</summary>\n\n```mermaid\ngraph LR\n");
     for (id, n) in &nodes {
         let (label, class) = match by_id.get(id) {
-            Some(c) => (format!("{} {}", symbols::symbols(c), id), class_of(symbols::primary(c))),
+            Some(c) => (
+                format!("{} {}", symbols::symbols(c), id),
+                class_of(symbols::primary(c)),
+            ),
             None => (id.to_string(), "noop"),
         };
-        let _ = writeln!(out, "  n{n}[\"{}\"]:::{class}", label.replace('"', "#quot;"));
+        let _ = writeln!(
+            out,
+            "  n{n}[\"{}\"]:::{class}",
+            label.replace('"', "#quot;")
+        );
     }
     for (from, to) in edges {
-        let (Some(a), Some(b)) = (nodes.get(from), nodes.get(to)) else { continue };
+        let (Some(a), Some(b)) = (nodes.get(from), nodes.get(to)) else {
+            continue;
+        };
         // Deletes run the other way round: the dependent goes first.
-        let deleting = by_id.get(to).is_some_and(|c| c.actions.contains(&Action::Delete));
+        let deleting = by_id
+            .get(to)
+            .is_some_and(|c| c.actions.contains(&Action::Delete));
         if deleting {
             let _ = writeln!(out, "  n{b} -. before .-> n{a}");
         } else {
@@ -294,9 +337,16 @@ fn cell(v: &serde_json::Value) -> String {
 
 /// Escape text for markdown (inline, table-safe).
 fn esc(s: &str) -> String {
-    s.replace('|', "\\|").replace('`', "'").replace('\n', " ").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('|', "\\|")
+        .replace('`', "'")
+        .replace('\n', " ")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn html(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }

@@ -51,7 +51,12 @@ pub fn is_shown(change: &Change) -> bool {
 
 /// The change's main action: the first write (`Create` in `[Create, Stop]`).
 pub fn primary(change: &Change) -> Action {
-    change.actions.iter().copied().find(|a| a.is_write()).unwrap_or(Action::NoOp)
+    change
+        .actions
+        .iter()
+        .copied()
+        .find(|a| a.is_write())
+        .unwrap_or(Action::NoOp)
 }
 
 /// Symbols of all the change's writes (`+ ||`).
@@ -59,8 +64,17 @@ pub fn symbols(change: &Change) -> String {
     if is_blocked(change) {
         return "!".to_owned();
     }
-    let syms: Vec<&str> = change.actions.iter().filter(|a| a.is_write()).map(|a| symbol(*a)).collect();
-    if syms.is_empty() { symbol(Action::NoOp).to_owned() } else { syms.join(" ") }
+    let syms: Vec<&str> = change
+        .actions
+        .iter()
+        .filter(|a| a.is_write())
+        .map(|a| symbol(*a))
+        .collect();
+    if syms.is_empty() {
+        symbol(Action::NoOp).to_owned()
+    } else {
+        syms.join(" ")
+    }
 }
 
 /// Words of all the change's writes (`create, then stop`).
@@ -68,6 +82,15 @@ pub fn verbs(change: &Change) -> String {
     if is_blocked(change) {
         return "cannot change (see errors)".to_owned();
     }
-    let words: Vec<&str> = change.actions.iter().filter(|a| a.is_write()).map(|a| verb(*a)).collect();
-    if words.is_empty() { verb(Action::NoOp).to_owned() } else { words.join(", then ") }
+    let words: Vec<&str> = change
+        .actions
+        .iter()
+        .filter(|a| a.is_write())
+        .map(|a| verb(*a))
+        .collect();
+    if words.is_empty() {
+        verb(Action::NoOp).to_owned()
+    } else {
+        words.join(", then ")
+    }
 }

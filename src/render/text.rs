@@ -30,7 +30,11 @@ struct Painter {
 
 impl Painter {
     fn paint(&self, code: &str, text: &str) -> String {
-        if self.on { format!("{code}{text}{RESET}") } else { text.to_owned() }
+        if self.on {
+            format!("{code}{text}{RESET}")
+        } else {
+            text.to_owned()
+        }
     }
 }
 
@@ -49,31 +53,56 @@ fn action_color(action: Action) -> &'static str {
 pub fn render(plan: &Plan, opts: &TextOptions) -> String {
     let p = Painter { on: opts.color };
     let mut out = String::new();
-    let _ = writeln!(out, "Target: {} ({})", plan.target.name, plan.target.workspace_id);
+    let _ = writeln!(
+        out,
+        "Target: {} ({})",
+        plan.target.name, plan.target.workspace_id
+    );
     if let Some(commit) = &plan.commit {
         let _ = writeln!(out, "Commit: {commit}");
     }
     out.push('\n');
 
-    let writes: Vec<&Change> = plan.changes.iter().filter(|c| symbols::is_shown(c)).collect();
+    let writes: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| symbols::is_shown(c))
+        .collect();
     if !writes.is_empty() {
         let _ = writeln!(out, "amlctl will perform the following actions:\n");
         for change in &writes {
             change_block(&mut out, change, &p);
         }
     }
-    let unchanged_with_status: Vec<&Change> =
-        plan.changes.iter().filter(|c| !symbols::is_shown(c) && (c.status.is_some() || !c.warnings.is_empty())).collect();
+    let unchanged_with_status: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| !symbols::is_shown(c) && (c.status.is_some() || !c.warnings.is_empty()))
+        .collect();
     if !unchanged_with_status.is_empty() {
         let _ = writeln!(out, "Unchanged:");
         for c in &unchanged_with_status {
-            let status = c.status.as_deref().map(|s| format!(" [{s}]")).unwrap_or_default();
-            let _ = writeln!(out, "  {} {} ({}){status}", p.paint(DIM, "="), c.address, c.type_label);
+            let status = c
+                .status
+                .as_deref()
+                .map(|s| format!(" [{s}]"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {} {} ({}){status}",
+                p.paint(DIM, "="),
+                c.address,
+                c.type_label
+            );
             warnings(&mut out, c, &p);
         }
         out.push('\n');
     }
-    let noops = plan.changes.iter().filter(|c| !symbols::is_shown(c)).count();
+    let noops = plan
+        .changes
+        .iter()
+        .filter(|c| !symbols::is_shown(c))
+        .count();
     if noops > 0 {
         let _ = writeln!(out, "{noops} declared resource(s) unchanged.");
     }
@@ -83,12 +112,23 @@ pub fn render(plan: &Plan, opts: &TextOptions) -> String {
         "created by amlctl but no longer declared (kept; plan with --prune to delete)",
         opts,
     );
-    address_list(&mut out, &plan.unmanaged, "in the workspace but not managed by amlctl (left alone)", opts);
+    address_list(
+        &mut out,
+        &plan.unmanaged,
+        "in the workspace but not managed by amlctl (left alone)",
+        opts,
+    );
 
     if !plan.errors.is_empty() {
         out.push('\n');
         for e in &plan.errors {
-            let _ = writeln!(out, "{} {}: {}", p.paint(&format!("{BOLD}{RED}"), "Error:"), e.address, e.message);
+            let _ = writeln!(
+                out,
+                "{} {}: {}",
+                p.paint(&format!("{BOLD}{RED}"), "Error:"),
+                e.address,
+                e.message
+            );
         }
     }
     out.push('\n');
@@ -97,7 +137,13 @@ pub fn render(plan: &Plan, opts: &TextOptions) -> String {
         let _ = writeln!(
             out,
             "{}",
-            p.paint(RED, &format!("The plan has {} error(s) and cannot be applied.", plan.errors.len()))
+            p.paint(
+                RED,
+                &format!(
+                    "The plan has {} error(s) and cannot be applied.",
+                    plan.errors.len()
+                )
+            )
         );
     }
     out
@@ -116,10 +162,18 @@ fn change_block(out: &mut String, c: &Change, p: &Painter) {
     );
     let indent = "        ";
     if let Some(source) = &c.source {
-        let _ = writeln!(out, "{indent}{}", p.paint(DIM, &format!("source: {source}")));
+        let _ = writeln!(
+            out,
+            "{indent}{}",
+            p.paint(DIM, &format!("source: {source}"))
+        );
     }
     if let Some(status) = &c.status {
-        let _ = writeln!(out, "{indent}{}", p.paint(DIM, &format!("status: {status}")));
+        let _ = writeln!(
+            out,
+            "{indent}{}",
+            p.paint(DIM, &format!("status: {status}"))
+        );
     }
     for reason in c.reasons.iter().filter_map(reason_text) {
         let _ = writeln!(out, "{indent}{}", p.paint(DIM, &format!("# {reason}")));
@@ -128,7 +182,12 @@ fn change_block(out: &mut String, c: &Change, p: &Painter) {
         Action::Create | Action::Submit => {
             if let Some(after) = &c.after {
                 for (path, value) in leaves(after) {
-                    let _ = writeln!(out, "{indent}{} {path} = {}", p.paint(GREEN, "+"), compact(value));
+                    let _ = writeln!(
+                        out,
+                        "{indent}{} {path} = {}",
+                        p.paint(GREEN, "+"),
+                        compact(value)
+                    );
                 }
             }
         }
@@ -143,10 +202,20 @@ fn change_block(out: &mut String, c: &Change, p: &Painter) {
     out.push('\n');
 }
 
-fn field_line(out: &mut String, c: &Change, f: &FieldChange, p: &Painter, shown_whys: &mut Vec<String>) {
+fn field_line(
+    out: &mut String,
+    c: &Change,
+    f: &FieldChange,
+    p: &Painter,
+    shown_whys: &mut Vec<String>,
+) {
     let indent = "        ";
     let (sym, color, body) = match (&f.before, &f.after) {
-        (Some(b), Some(a)) => ("~", YELLOW, format!("{}: {} → {}", f.path, compact(b), compact(a))),
+        (Some(b), Some(a)) => (
+            "~",
+            YELLOW,
+            format!("{}: {} → {}", f.path, compact(b), compact(a)),
+        ),
         (None, Some(a)) => ("+", GREEN, format!("{}: {}", f.path, compact(a))),
         (Some(b), None) => ("-", RED, format!("{}: {}", f.path, compact(b))),
         (None, None) => ("~", YELLOW, f.path.clone()),
@@ -161,7 +230,9 @@ fn field_line(out: &mut String, c: &Change, f: &FieldChange, p: &Painter, shown_
     let _ = writeln!(out, "{indent}{} {body}{marker}", p.paint(color, sym));
     if f.forces_replacement {
         let why = c.reasons.iter().find_map(|r| match r {
-            crate::plan::ActionReason::ReplaceBecauseOf { path, why } if *path == f.path => Some(why.clone()),
+            crate::plan::ActionReason::ReplaceBecauseOf { path, why } if *path == f.path => {
+                Some(why.clone())
+            }
             _ => None,
         });
         if let Some(why) = why
@@ -175,16 +246,30 @@ fn field_line(out: &mut String, c: &Change, f: &FieldChange, p: &Painter, shown_
 
 fn warnings(out: &mut String, c: &Change, p: &Painter) {
     for w in &c.warnings {
-        let _ = writeln!(out, "        {} {}", p.paint(&format!("{BOLD}{YELLOW}"), "Warning:"), w.message);
+        let _ = writeln!(
+            out,
+            "        {} {}",
+            p.paint(&format!("{BOLD}{YELLOW}"), "Warning:"),
+            w.message
+        );
     }
 }
 
-fn address_list(out: &mut String, ids: &[crate::model::ResourceId], what: &str, opts: &TextOptions) {
+fn address_list(
+    out: &mut String,
+    ids: &[crate::model::ResourceId],
+    what: &str,
+    opts: &TextOptions,
+) {
     if ids.is_empty() {
         return;
     }
     let _ = writeln!(out, "{} resource(s) {what}:", ids.len());
-    let shown = if opts.max_listed == 0 { ids.len() } else { ids.len().min(opts.max_listed) };
+    let shown = if opts.max_listed == 0 {
+        ids.len()
+    } else {
+        ids.len().min(opts.max_listed)
+    };
     for id in &ids[..shown] {
         let _ = writeln!(out, "  {id}");
     }

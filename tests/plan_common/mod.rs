@@ -6,21 +6,23 @@ use std::path::PathBuf;
 
 use amlctl::diff::DiffOptions;
 use amlctl::model::{
-    DesiredResource, DesiredState, Kind, LiveResource, LiveState, OWNERSHIP_TAG, ResourceId, ResourceOptions,
-    SourceLocation,
+    DesiredResource, DesiredState, Kind, LiveResource, LiveState, OWNERSHIP_TAG, ResourceId,
+    ResourceOptions, SourceLocation,
 };
 use amlctl::plan::PlanTarget;
 use serde_json::{Value, json};
 
-pub const WS: &str =
-    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws";
+pub const WS: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws";
 
 pub fn id(address: &str) -> ResourceId {
     address.parse().expect("test address")
 }
 
 pub fn opts() -> DiffOptions {
-    DiffOptions::new(PlanTarget { name: "dev".to_owned(), workspace_id: WS.to_owned() })
+    DiffOptions::new(PlanTarget {
+        name: "dev".to_owned(),
+        workspace_id: WS.to_owned(),
+    })
 }
 
 pub fn compute_id(name: &str) -> String {
@@ -30,7 +32,10 @@ pub fn compute_id(name: &str) -> String {
 pub fn desired(address: &str, type_label: &str, body: Value) -> DesiredResource {
     let id = id(address);
     DesiredResource {
-        source: SourceLocation { file: PathBuf::from(format!("{}s/{}.yml", id.kind, id.name)), line: 1 },
+        source: SourceLocation {
+            file: PathBuf::from(format!("{}s/{}.yml", id.kind, id.name)),
+            line: 1,
+        },
         id,
         type_label: type_label.to_owned(),
         body,
@@ -45,9 +50,18 @@ pub fn desired(address: &str, type_label: &str, body: Value) -> DesiredResource 
 pub fn live(address: &str, mut body: Value, owned: bool) -> LiveResource {
     let id = id(address);
     if let Value::Object(map) = &mut body {
-        map.insert("id".to_owned(), json!(format!("{WS}/{}/{}", id.kind.collection(), id.name)));
+        map.insert(
+            "id".to_owned(),
+            json!(format!("{WS}/{}/{}", id.kind.collection(), id.name)),
+        );
         map.insert("name".to_owned(), json!(id.name));
-        map.insert("type".to_owned(), json!(format!("Microsoft.MachineLearningServices/workspaces/{}", id.kind.collection())));
+        map.insert(
+            "type".to_owned(),
+            json!(format!(
+                "Microsoft.MachineLearningServices/workspaces/{}",
+                id.kind.collection()
+            )),
+        );
         map.insert(
             "systemData".to_owned(),
             json!({"createdAt": "2026-01-01T00:00:00Z", "createdBy": "someone", "createdByType": "User"}),
@@ -55,7 +69,9 @@ pub fn live(address: &str, mut body: Value, owned: bool) -> LiveResource {
     }
     if owned {
         let tags = match id.kind {
-            Kind::Compute => body.as_object_mut().map(|m| m.entry("tags").or_insert(json!({}))),
+            Kind::Compute => body
+                .as_object_mut()
+                .map(|m| m.entry("tags").or_insert(json!({}))),
             Kind::Schedule | Kind::Job => body
                 .get_mut("properties")
                 .and_then(Value::as_object_mut)
@@ -189,7 +205,10 @@ pub fn schedule_echo(cron: &str) -> Value {
     let mut job = command_job_body("python train.py");
     if let Some(m) = job.as_object_mut() {
         m.insert("experimentName".to_owned(), json!("Default"));
-        m.insert("resources".to_owned(), json!({"instanceCount": 1, "shmSize": "2g"}));
+        m.insert(
+            "resources".to_owned(),
+            json!({"instanceCount": 1, "shmSize": "2g"}),
+        );
     }
     json!({
         "properties": {
@@ -221,15 +240,30 @@ pub fn command_job_echo(command: &str, status: &str) -> Value {
     if let Some(m) = body.as_object_mut() {
         m.insert("status".to_owned(), json!(status));
         m.insert("experimentName".to_owned(), json!("Default"));
-        m.insert("computeId".to_owned(), json!(compute_id("cpu-cluster").to_lowercase()));
-        m.insert("limits".to_owned(), json!({"jobLimitsType": "Command", "timeout": "PT60M"}));
-        m.insert("resources".to_owned(), json!({"instanceCount": 1, "shmSize": "2g"}));
-        m.insert("properties".to_owned(), json!({"_azureml.ComputeTargetType": "amlctrain"}));
+        m.insert(
+            "computeId".to_owned(),
+            json!(compute_id("cpu-cluster").to_lowercase()),
+        );
+        m.insert(
+            "limits".to_owned(),
+            json!({"jobLimitsType": "Command", "timeout": "PT60M"}),
+        );
+        m.insert(
+            "resources".to_owned(),
+            json!({"instanceCount": 1, "shmSize": "2g"}),
+        );
+        m.insert(
+            "properties".to_owned(),
+            json!({"_azureml.ComputeTargetType": "amlctrain"}),
+        );
         m.insert(
             "services".to_owned(),
             json!({"Studio": {"jobServiceType": "Studio", "endpoint": "https://ml.azure.com/runs/x", "status": null}}),
         );
-        m.insert("outputs".to_owned(), json!({"default": {"jobOutputType": "uri_folder", "uri": "azureml://x"}}));
+        m.insert(
+            "outputs".to_owned(),
+            json!({"default": {"jobOutputType": "uri_folder", "uri": "azureml://x"}}),
+        );
         m.insert("parameters".to_owned(), json!({}));
     }
     json!({"properties": body})
