@@ -73,7 +73,7 @@ pub fn parse(text: &str, path: &Path) -> Result<RepoConfig, ConfigError> {
     } else {
         doc
     };
-    let raw: RawConfig = ctx.from_value(doc, "")?;
+    let raw: RawConfig = ctx.deserialize(doc, "")?;
 
     if let Some(v) = raw.version
         && v != FORMAT_VERSION
@@ -115,7 +115,7 @@ pub fn parse(text: &str, path: &Path) -> Result<RepoConfig, ConfigError> {
     for (name, value) in raw.targets {
         let at = format!("targets.{name}");
         check_target_name(&name).map_err(|m| ctx.invalid(&at, m))?;
-        let raw_target: RawTarget = ctx.from_value(value, &at)?;
+        let raw_target: RawTarget = ctx.deserialize(value, &at)?;
         let target = convert_target(&ctx, &root, name.clone(), raw_target, &at)?;
         targets.insert(name, target);
     }
@@ -220,7 +220,7 @@ fn options_map(
     for (address, value) in raw {
         let oat = format!("{at}.{address}");
         let id = parse_address(&address).map_err(|m| ctx.invalid(&oat, m))?;
-        let raw: RawOptions = ctx.from_value(value, &oat)?;
+        let raw: RawOptions = ctx.deserialize(value, &oat)?;
         if let Some(bad) = raw.ignore_fields.iter().find(|p| !p.starts_with('/')) {
             return Err(ctx.invalid(
                 &oat,
@@ -274,7 +274,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn from_value<T: DeserializeOwned>(&self, value: Value, at: &str) -> Result<T, ConfigError> {
+    fn deserialize<T: DeserializeOwned>(&self, value: Value, at: &str) -> Result<T, ConfigError> {
         serde_json::from_value(value).map_err(|e| self.invalid(at, e.to_string()))
     }
 }
