@@ -242,16 +242,15 @@ pub(crate) fn environment_id(
             }
             if let Some(build) = env.obj("build")? {
                 let path = build.req_str("path")?;
-                if !is_remote(path) {
-                    return Err(cx.err(
-                        build.field("path"),
-                        TranslateErrorKind::Unsupported {
-                            what: "a local docker build context for an inline environment".into(),
-                        },
-                    ));
-                }
+                // A local build context is uploaded like a local input; the service builds
+                // the image from the uploaded folder.
+                let context = if is_remote(path) {
+                    path.to_owned()
+                } else {
+                    upload_uri(cx, path, base_dir, &build.field("path"), needs)?
+                };
                 let mut b = Map::new();
-                b.insert("contextUri".into(), json!(path));
+                b.insert("contextUri".into(), json!(context));
                 put(&mut b, "dockerfilePath", build.str("dockerfile_path")?);
                 props.insert("build".into(), Value::Object(b));
             }

@@ -24,7 +24,7 @@ mod compute_instance;
 mod durations;
 mod error;
 mod hashing;
-mod ignore;
+pub(crate) mod ignore;
 mod io;
 mod job_common;
 mod kubernetes;

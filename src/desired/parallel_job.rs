@@ -151,9 +151,13 @@ pub(crate) fn node(
     put(
         &mut m,
         "inputs",
-        inputs(&cx, o, base_dir, Style::Node, needs)?,
+        inputs(&cx, o, base_dir, Style::Node, needs)?.filter(|i| !i.is_empty()),
     );
-    put(&mut m, "outputs", outputs(&cx, o, Style::Node)?);
+    put(
+        &mut m,
+        "outputs",
+        outputs(&cx, o, Style::Node)?.filter(|o| !o.is_empty()),
+    );
     for key in RUN_SETTINGS {
         if let Some(v) = o.raw(key) {
             m.insert(key.into(), v.clone());

@@ -257,9 +257,13 @@ fn common(
     put(
         &mut m,
         "inputs",
-        inputs(&o.cx, o, base_dir, Style::Node, needs)?,
+        inputs(&o.cx, o, base_dir, Style::Node, needs)?.filter(|i| !i.is_empty()),
     );
-    put(&mut m, "outputs", outputs(&o.cx, o, Style::Node)?);
+    put(
+        &mut m,
+        "outputs",
+        outputs(&o.cx, o, Style::Node)?.filter(|o| !o.is_empty()),
+    );
     for key in ["display_name", "description", "tags", "properties"] {
         if let Some(v) = o.raw(key) {
             m.insert(key.into(), v.clone());
