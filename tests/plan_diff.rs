@@ -744,3 +744,36 @@ fn diff_is_deterministic_and_fingerprints_ignore_runtime_state() {
         live_fingerprint(Kind::Compute, &resized.body)
     );
 }
+
+#[test]
+fn the_replace_matrix_doc_names_every_path_of_the_code_matrix() {
+    use amlctl::diff::rules::{
+        AML_COMPUTE, COMPUTE, COMPUTE_INSTANCE, JOB_UPDATABLE, KUBERNETES, SCHEDULE,
+    };
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/replace-matrix.md"
+    ))
+    .unwrap_or_default();
+    assert!(!doc.is_empty(), "docs/replace-matrix.md is missing");
+    for set in [
+        &COMPUTE,
+        &COMPUTE_INSTANCE,
+        &AML_COMPUTE,
+        &KUBERNETES,
+        &SCHEDULE,
+    ] {
+        for (path, _) in set.mutability {
+            assert!(
+                doc.contains(&format!("`{path}`")),
+                "{path} is not documented"
+            );
+        }
+    }
+    for path in JOB_UPDATABLE {
+        assert!(
+            doc.contains(&format!("`/properties{path}`")),
+            "{path} is not documented"
+        );
+    }
+}
