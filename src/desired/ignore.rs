@@ -11,7 +11,7 @@ struct Rule {
 }
 
 /// A parsed ignore file.
-pub(crate) struct IgnoreRules {
+pub struct IgnoreRules {
     rules: Vec<Rule>,
 }
 
