@@ -167,6 +167,7 @@ pub async fn apply(
     let mut running: JoinSet<(ResourceId, Result<Vec<Action>, OperationError>, Vec<String>)> =
         JoinSet::new();
     let parallelism = options.parallelism.max(1);
+    let ensured = Arc::new(assets::Ensured::default());
 
     loop {
         // Skip what depends on a failure, then start whatever is ready.
@@ -219,6 +220,7 @@ pub async fn apply(
             let desired_resource = desired.resources.get(&id).cloned();
             let options = options.clone();
             let observer = observer.clone();
+            let ensured = ensured.clone();
             running.spawn(async move {
                 let started = Instant::now();
                 if let Some(first) = change.actions.first() {
@@ -230,6 +232,7 @@ pub async fn apply(
                     desired_resource.as_ref(),
                     &options,
                     observer.as_ref(),
+                    &ensured,
                 )
                 .await;
                 let elapsed = started.elapsed();

@@ -50,6 +50,7 @@ pub async fn execute(
     desired: Option<&DesiredResource>,
     options: &ApplyOptions,
     observer: &dyn ApplyObserver,
+    ensured: &assets::Ensured,
 ) -> Result<Done, OperationError> {
     let id = &change.address;
     let path = resource_path(&options.workspace_path, id);
@@ -70,7 +71,7 @@ pub async fn execute(
             Action::NoOp => continue,
             Action::Create | Action::Submit => {
                 let desired = need_desired(action)?;
-                assets::ensure(client, &options.workspace_path, desired, observer).await?;
+                assets::ensure(client, &options.workspace_path, desired, observer, ensured).await?;
                 progress(if action == Action::Submit { "submitting" } else { "creating" });
                 let body = with_ownership(id.kind, desired.body.clone());
                 write(client, id.kind, &path, &body).await.map_err(arm(action))?;
@@ -82,7 +83,7 @@ pub async fn execute(
             }
             Action::Replace => {
                 let desired = need_desired(action)?;
-                assets::ensure(client, &options.workspace_path, desired, observer).await?;
+                assets::ensure(client, &options.workspace_path, desired, observer, ensured).await?;
                 progress("deleting (replace)");
                 delete(client, id.kind, change, &path).await.map_err(arm(action))?;
                 progress("creating (replace)");
