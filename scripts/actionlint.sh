@@ -16,6 +16,7 @@ VENV=".venv-tools"
 if ! "$VENV/bin/actionlint" --version 2>/dev/null | grep -q "1.17.0" \
   || ! "$VENV/bin/shellcheck" --version 2>/dev/null | grep -q "0.11.0"; then
   python3 -m venv "$VENV"
+  echo '*' > "$VENV/.gitignore"   # keep the tool venv out of git status
   "$VENV/bin/pip" install --quiet --disable-pip-version-check --only-binary=:all: \
     "$ACTIONLINT_PKG" "$SHELLCHECK_PKG"
 fi
