@@ -389,3 +389,113 @@ services:
     example["properties"]["computeId"] = json!(format!("{WS}/computes/string"));
     assert_eq!(ours, example);
 }
+
+#[test]
+fn compute_instance_full_featured() {
+    let r = run(
+        ManifestKind::ComputeInstance,
+        r#"
+name: ci-full
+type: computeinstance
+size: STANDARD_DS3_v2
+location: westeurope
+tags: {team: ml}
+description: dev box
+idle_time_before_shutdown_minutes: 45
+enable_sso: false
+network_settings: {vnet_name: vnet1, subnet: default}
+ssh_settings: {ssh_key_value: ssh-rsa AAAA}
+setup_scripts:
+  creation_script: {path: scripts/setup.sh, timeout_minutes: 10}
+  startup_script: {command: echo hi}
+custom_applications:
+  - name: rstudio
+    type: docker
+    image: {reference: ghcr.io/azure/rocker-rstudio-ml-verse:latest}
+    endpoints: [{name: connect, target: 8787, published: 8787}]
+    environment_variables: {A: b}
+    bind_mounts: [{source: /home/azureuser/cloudfiles, target: /home/azureuser/cloudfiles}]
+schedules:
+  compute_start_stop:
+    - action: start
+      state: disabled
+      trigger:
+        type: recurrence
+        frequency: week
+        interval: 1
+        schedule: {hours: [8], minutes: 0, week_days: [MONDAY, tuesday]}
+"#,
+    );
+    assert_eq!(
+        r.body["location"], "eastus",
+        "a compute instance follows the workspace"
+    );
+    assert_eq!(r.body["tags"], json!({"team": "ml"}));
+    assert_eq!(r.body["properties"]["description"], "dev box");
+    let p = &r.body["properties"]["properties"];
+    assert_eq!(p["idleTimeBeforeShutdown"], "PT45M");
+    assert_eq!(p["enableSSO"], false);
+    assert_eq!(p["applicationSharingPolicy"], "Shared");
+    assert_eq!(
+        p["subnet"]["id"],
+        "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/test-rg/providers/Microsoft.Network/virtualNetworks/vnet1/subnets/default"
+    );
+    assert_eq!(
+        p["sshSettings"],
+        json!({"sshPublicAccess": "Disabled", "adminPublicKey": "ssh-rsa AAAA"})
+    );
+    assert_eq!(
+        p["setupScripts"],
+        json!({"scripts": {
+            "creationScript": {"scriptSource": "workspaceStorage", "scriptData": "scripts/setup.sh", "timeout": "10m"},
+            "startupScript": {"scriptSource": "inline", "scriptData": "echo hi"},
+        }})
+    );
+    // Same shape as the published ComputeInstance example's customServices entry.
+    let example = example_body("2025-12-01/Compute/createOrUpdate/ComputeInstance.json");
+    let ours = p["customServices"][0].clone();
+    let theirs = example["properties"]["properties"]["customServices"][0].clone();
+    assert_eq!(ours["image"], theirs["image"]);
+    assert_eq!(ours["endpoints"], theirs["endpoints"]);
+    assert_eq!(ours["volumes"], theirs["volumes"]);
+    assert_eq!(
+        ours["environmentVariables"],
+        json!({"A": {"type": "local", "value": "b"}})
+    );
+    assert_eq!(ours["name"], theirs["name"]);
+    assert_eq!(ours["docker"], json!({"privileged": false}), "not privileged unless asked");
+    assert_eq!(
+        p["schedules"],
+        json!({"computeStartStop": [{
+            "status": "Disabled", "action": "Start", "triggerType": "Recurrence",
+            "recurrence": {"frequency": "Week", "interval": 1,
+                           "schedule": {"hours": [8], "minutes": [0], "weekDays": ["Monday", "Tuesday"]},
+                           "timeZone": "UTC"},
+        }]})
+    );
+}
+
+#[test]
+fn bad_values_name_their_field() {
+    let value = yaml_to_json("name: c\ntype: computeinstance\nschedules:\n  compute_start_stop:\n    - action: pause\n      trigger: {type: cron, expression: '* * * * *'}\n").expect("yaml");
+    let source = SourceLocation {
+        file: PathBuf::from("c.yml"),
+        line: 3,
+    };
+    let err = translate(
+        ManifestKind::ComputeInstance,
+        &value,
+        &source,
+        Path::new("/"),
+        &ctx(),
+        &MemResolver::default(),
+    )
+    .expect_err("pause is not an action");
+    assert_eq!(err.field, "schedules.compute_start_stop.0.action");
+    assert_eq!(err.line, 3);
+    assert!(
+        err.to_string()
+            .starts_with("c.yml:3: `schedules.compute_start_stop.0.action`: "),
+        "{err}"
+    );
+}

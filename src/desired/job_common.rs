@@ -130,7 +130,8 @@ pub(crate) fn base_fields(
     Ok(())
 }
 
-fn identity(root: &Obj) -> Result<Option<Value>, TranslateError> {
+/// `identity` in REST spelling; [`snake_keys`] gives the pipeline node one.
+pub(crate) fn identity(root: &Obj) -> Result<Option<Value>, TranslateError> {
     let Some(id) = root.obj("identity")? else {
         return Ok(None);
     };
@@ -300,6 +301,26 @@ pub(crate) fn command_limits(o: &Obj) -> Result<Option<Map<String, Value>>, Tran
         l.int("timeout")?.map(iso_duration_from_seconds),
     );
     Ok(Some(m))
+}
+
+/// snake_case the keys of an object (one level): `identityType` → `identity_type`.
+pub(crate) fn snake_keys(v: Value) -> Value {
+    let snake = |k: &str| {
+        let mut out = String::new();
+        for c in k.chars() {
+            if c.is_ascii_uppercase() {
+                out.push('_');
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    };
+    match v {
+        Value::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (snake(&k), v)).collect()),
+        other => other,
+    }
 }
 
 /// camelCase the keys of an object (one level).

@@ -22,7 +22,7 @@ use super::assets::{code_id, environment_id};
 use super::components::{component_id, register, spec_ref};
 use super::durations::iso_duration_from_seconds;
 use super::io::{Style, inputs, outputs};
-use super::job_common::{base_fields, distribution};
+use super::job_common::{base_fields, distribution, identity, snake_keys};
 use super::parallel_job;
 use super::refs::{compute_id, datastore_id};
 use super::value::{Obj, join, put};
@@ -332,6 +332,7 @@ fn command_node(
         o.string_map("environment_variables")?,
     );
     put(&mut m, "distribution", distribution(o)?);
+    put(&mut m, "identity", identity(o)?.map(snake_keys));
     if let Some(r) = o.raw("resources") {
         m.insert("resources".into(), r.clone());
     }
