@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -42,6 +43,8 @@ pub enum Reply {
     },
     /// Read the request, then close the connection without answering.
     Drop,
+    /// Answer after a pause (to observe concurrency).
+    Slow(Duration, Box<Reply>),
 }
 
 impl Reply {
@@ -74,6 +77,7 @@ type Handler = Box<dyn FnMut(&Recorded, &str) -> Reply + Send>;
 pub struct TestServer {
     pub base: String,
     log: Arc<Mutex<Vec<Recorded>>>,
+    gauge: Arc<Gauge>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -88,26 +92,39 @@ impl TestServer {
         let addr = listener.local_addr().expect("local addr");
         let base = format!("http://{addr}");
         let log = Arc::new(Mutex::new(Vec::new()));
+        let gauge = Arc::new(Gauge::default());
         let handler: Arc<Mutex<Handler>> = Arc::new(Mutex::new(Box::new(handler)));
         let task = {
             let log = log.clone();
             let base = base.clone();
+            let gauge = gauge.clone();
             tokio::spawn(async move {
                 while let Ok((stream, _)) = listener.accept().await {
                     let log = log.clone();
                     let handler = handler.clone();
                     let base = base.clone();
+                    let gauge = gauge.clone();
                     tokio::spawn(async move {
-                        let _ = serve(stream, log, handler, base).await;
+                        let _ = serve(stream, log, handler, base, gauge).await;
                     });
                 }
             })
         };
-        TestServer { base, log, task }
+        TestServer {
+            base,
+            log,
+            gauge,
+            task,
+        }
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
         self.log.lock().expect("log lock").clone()
+    }
+
+    /// The most requests that were being answered at the same time.
+    pub fn max_in_flight(&self) -> usize {
+        self.gauge.max.load(Ordering::SeqCst)
     }
 
     pub fn count(&self, method: &str, path: &str) -> usize {
@@ -155,6 +172,7 @@ async fn serve(
     log: Arc<Mutex<Vec<Recorded>>>,
     handler: Arc<Mutex<Handler>>,
     base: String,
+    gauge: Arc<Gauge>,
 ) -> std::io::Result<()> {
     let mut buf = Vec::new();
     loop {
@@ -202,8 +220,16 @@ async fn serve(
             body: rest,
         };
         log.lock().expect("log lock").push(req.clone());
-        let reply = (handler.lock().expect("handler lock"))(&req, &base);
+        let mut reply = (handler.lock().expect("handler lock"))(&req, &base);
+        let now = gauge.now.fetch_add(1, Ordering::SeqCst) + 1;
+        gauge.max.fetch_max(now, Ordering::SeqCst);
+        while let Reply::Slow(pause, inner) = reply {
+            tokio::time::sleep(pause).await;
+            reply = *inner;
+        }
+        gauge.now.fetch_sub(1, Ordering::SeqCst);
         match reply {
+            Reply::Slow(..) => unreachable!("unwrapped above"),
             Reply::Drop => {
                 let _ = stream.shutdown().await;
                 return Ok(());
@@ -225,6 +251,12 @@ async fn serve(
             }
         }
     }
+}
+
+#[derive(Default)]
+struct Gauge {
+    now: AtomicUsize,
+    max: AtomicUsize,
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
