@@ -71,7 +71,9 @@ impl LocalWorkspace {
 fn local_timings() -> Timings {
     Timings {
         lro: Duration::from_millis(300),
-        ..Timings::default()
+        compute_step: Duration::from_millis(500),
+        job_step: Duration::from_secs(2),
+        retry_after_secs: 1,
     }
 }
 
