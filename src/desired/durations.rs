@@ -80,4 +80,34 @@ mod tests {
         assert!(!is_iso_duration("soon"));
         assert!(!is_iso_duration("P"));
     }
+
+    /// Read back what [`iso_duration_from_seconds`] writes.
+    fn seconds_of(iso: &str) -> i64 {
+        let (sign, rest) = match iso.strip_prefix('-') {
+            Some(r) => (-1, r),
+            None => (1, iso),
+        };
+        let mut total = 0;
+        let mut num = 0;
+        for c in rest.chars() {
+            match c {
+                '0'..='9' => num = num * 10 + i64::from(c as u8 - b'0'),
+                'D' => (total, num) = (total + num * 86_400, 0),
+                'H' => (total, num) = (total + num * 3600, 0),
+                'M' => (total, num) = (total + num * 60, 0),
+                'S' => (total, num) = (total + num, 0),
+                _ => {}
+            }
+        }
+        sign * total
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn seconds_round_trip(n in -10_000_000i64..10_000_000) {
+            let iso = iso_duration_from_seconds(n);
+            proptest::prop_assert!(is_iso_duration(&iso), "{}", iso);
+            proptest::prop_assert_eq!(seconds_of(&iso), n);
+        }
+    }
 }

@@ -164,4 +164,21 @@ mod tests {
         assert!(glob_match(b"file?.[ch]", b"file1.c"));
         assert!(!glob_match(b"file?.[!ch]", b"file1.c"));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics(rules in "[a-z*?!/\\[\\]#^.-]{0,12}(\n[a-z*?!/\\[\\]#^.-]{0,12}){0,3}", path in "[a-z./\\[*]{0,20}") {
+            let _ = IgnoreRules::parse(&rules).is_ignored(&path);
+        }
+
+        #[test]
+        fn literal_pattern_matches_itself(name in "[a-z0-9_]{1,10}") {
+            let rules = IgnoreRules::parse(&name);
+            proptest::prop_assert!(rules.is_ignored(&name));
+            let nested = format!("dir/{name}");
+            proptest::prop_assert!(rules.is_ignored(&nested));
+            let longer = format!("{name}x");
+            proptest::prop_assert!(!rules.is_ignored(&longer));
+        }
+    }
 }
