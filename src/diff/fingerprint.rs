@@ -11,26 +11,18 @@
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::normalize::{Context, prune_empty, sort_keys};
+use super::normalize::{prune_empty, sort_keys};
 use super::pointer;
-use super::rules::{RuleSet, Rules};
+use super::rules::{List, Rules};
 use crate::model::Kind;
 
 /// `sha256:<hex>` of the live body's stable part.
 pub fn live_fingerprint(kind: Kind, body: &Value) -> String {
     let rules = Rules::for_body(kind, body);
-    let ctx = Context {
-        rules: &rules,
-        secret_paths: &[],
-        ignore_fields: &[],
-    };
     let mut v = body.clone();
-    for list in [
-        (|s: &RuleSet| s.server_fields) as fn(&RuleSet) -> &'static [&'static str],
-        |s: &RuleSet| s.secret_fields,
-    ] {
-        for pat in ctx.rules.patterns(list) {
-            let mut paths = pointer::matches(&v, &pat);
+    for list in [List::ServerFields, List::SecretFields] {
+        for pat in rules.patterns(list) {
+            let mut paths = pointer::matches(&v, pat);
             paths.reverse();
             for path in paths {
                 pointer::remove(&mut v, &path);

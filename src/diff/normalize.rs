@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use super::duration;
 use super::pointer::{self, Seg};
-use super::rules::{RuleSet, Rules};
+use super::rules::{List, Rules};
 use crate::model::{Kind, OWNERSHIP_TAG};
 
 /// What secret values are replaced with in a plan.
@@ -38,15 +38,15 @@ pub struct Context<'a> {
 
 impl Context<'_> {
     fn secret_patterns(&self) -> Vec<Vec<Seg>> {
-        let mut pats = self.rules.patterns(|s: &RuleSet| s.secret_fields);
+        let mut pats = self.rules.patterns(List::SecretFields).to_vec();
         pats.extend(self.secret_paths.iter().map(|p| pointer::pattern(p)));
         pats
     }
 
     /// Remove server-populated fields and the ownership tag.
     fn strip_server(&self, body: &mut Value) {
-        for pat in self.rules.patterns(|s: &RuleSet| s.server_fields) {
-            remove_pattern(body, &pat);
+        for pat in self.rules.patterns(List::ServerFields) {
+            remove_pattern(body, pat);
         }
         let mut tag = pointer::split(tags_pointer(self.rules.kind));
         tag.push(OWNERSHIP_TAG.to_owned());
@@ -74,7 +74,7 @@ impl Context<'_> {
     pub fn display_with_defaults(&self, display: &Value) -> Value {
         let mut v = display.clone();
         for (pat, default) in self.rules.defaults() {
-            pointer::fill(&mut v, &pat, &default);
+            pointer::fill(&mut v, pat, default);
         }
         v
     }
@@ -91,58 +91,39 @@ impl Context<'_> {
         }
         prune_empty(&mut v);
         for (pat, default) in self.rules.defaults() {
-            pointer::fill(&mut v, &pat, &default);
+            pointer::fill(&mut v, pat, default);
         }
-        self.transform(
-            &mut v,
-            |s: &RuleSet| s.durations,
-            |x| {
-                if let Value::String(s) = x
-                    && let Some(c) = duration::canonical(s)
-                {
-                    *s = c;
-                }
-            },
-        );
-        self.transform(
-            &mut v,
-            |s: &RuleSet| s.case_insensitive,
-            |x| map_strings(x, &|s| s.to_lowercase()),
-        );
-        self.transform(
-            &mut v,
-            |s: &RuleSet| s.locations,
-            |x| {
-                map_strings(x, &|s| {
-                    s.chars()
-                        .filter(|c| !c.is_whitespace())
-                        .collect::<String>()
-                        .to_lowercase()
-                })
-            },
-        );
-        self.transform(
-            &mut v,
-            |s: &RuleSet| s.unordered,
-            |x| {
-                if let Value::Array(items) = x {
-                    items.sort_by_key(|a| a.to_string());
-                }
-            },
-        );
+        self.transform(&mut v, List::Durations, |x| {
+            if let Value::String(s) = x
+                && let Some(c) = duration::canonical(s)
+            {
+                *s = c;
+            }
+        });
+        self.transform(&mut v, List::CaseInsensitive, |x| {
+            map_strings(x, &|s| s.to_lowercase())
+        });
+        self.transform(&mut v, List::Locations, |x| {
+            map_strings(x, &|s| {
+                s.chars()
+                    .filter(|c| !c.is_whitespace())
+                    .collect::<String>()
+                    .to_lowercase()
+            })
+        });
+        self.transform(&mut v, List::Unordered, |x| {
+            if let Value::Array(items) = x {
+                items.sort_by_key(|a| a.to_string());
+            }
+        });
         integral_numbers(&mut v);
         sort_keys(&mut v);
         v
     }
 
-    fn transform(
-        &self,
-        v: &mut Value,
-        list: fn(&RuleSet) -> &'static [&'static str],
-        f: impl Fn(&mut Value),
-    ) {
+    fn transform(&self, v: &mut Value, list: List, f: impl Fn(&mut Value)) {
         for pat in self.rules.patterns(list) {
-            for path in pointer::matches(v, &pat) {
+            for path in pointer::matches(v, pat) {
                 if let Some(x) = pointer::get_mut(v, &path) {
                     f(x);
                 }
@@ -153,14 +134,14 @@ impl Context<'_> {
     /// Drop from the canonical live body the fields the service adds on its own (the rules'
     /// `only_if_desired`) that the canonical desired body does not set.
     pub fn restrict_to_desired(&self, live: &mut Value, desired: &Value) {
-        for pat in self.rules.patterns(|s: &RuleSet| s.only_if_desired) {
+        for pat in self.rules.patterns(List::OnlyIfDesired) {
             let recursive = pat.last() == Some(&Seg::Recursive);
-            let base: Vec<Seg> = if recursive {
-                pat[..pat.len() - 1].to_vec()
+            let base = if recursive {
+                &pat[..pat.len() - 1]
             } else {
-                pat.clone()
+                &pat[..]
             };
-            for path in pointer::matches(live, &base) {
+            for path in pointer::matches(live, base) {
                 match pointer::get(desired, &path) {
                     None => {
                         pointer::remove(live, &path);

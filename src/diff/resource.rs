@@ -38,7 +38,7 @@ pub fn plan_declared(
     let id = &want.id;
     let rules = Rules::for_body(id.kind, &want.body);
     let ctx = Context {
-        rules: &rules,
+        rules,
         secret_paths: &want.secret_paths,
         ignore_fields: &want.options.ignore_fields,
     };
@@ -309,7 +309,7 @@ pub fn plan_undeclared(have: &LiveResource, opts: &DiffOptions) -> Undeclared {
     }
     let rules = Rules::for_body(id.kind, &have.body);
     let ctx = Context {
-        rules: &rules,
+        rules,
         secret_paths: &[],
         ignore_fields: &[],
     };

@@ -7,6 +7,8 @@
 //! `JobBaseProperties`, so the same rules apply to a job (`/properties`) and to the job a schedule
 //! creates (`/properties/action/jobDefinition`).
 
+use std::sync::LazyLock;
+
 use serde_json::Value;
 
 use super::pointer::{self, Seg};
@@ -422,81 +424,132 @@ pub struct Placed {
     pub set: &'static RuleSet,
 }
 
-/// The rules that apply to one resource body.
-#[derive(Clone, Debug)]
+/// The pattern lists of a [`RuleSet`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum List {
+    ServerFields,
+    SecretFields,
+    Durations,
+    CaseInsensitive,
+    Locations,
+    Unordered,
+    OnlyIfDesired,
+}
+
+impl List {
+    const ALL: [List; 7] = [
+        List::ServerFields,
+        List::SecretFields,
+        List::Durations,
+        List::CaseInsensitive,
+        List::Locations,
+        List::Unordered,
+        List::OnlyIfDesired,
+    ];
+
+    fn of(self, set: &'static RuleSet) -> &'static [&'static str] {
+        match self {
+            List::ServerFields => set.server_fields,
+            List::SecretFields => set.secret_fields,
+            List::Durations => set.durations,
+            List::CaseInsensitive => set.case_insensitive,
+            List::Locations => set.locations,
+            List::Unordered => set.unordered,
+            List::OnlyIfDesired => set.only_if_desired,
+        }
+    }
+}
+
+/// The rules that apply to one resource body, with their patterns parsed and rooted once.
+#[derive(Debug)]
 pub struct Rules {
     pub kind: Kind,
     pub parts: Vec<Placed>,
     /// Mutability of a field no rule names.
     pub default_mutability: Mutability,
+    lists: Vec<Vec<Vec<Seg>>>,
+    defaults: Vec<(Vec<Seg>, Value)>,
+    mutability: Vec<(Vec<Seg>, Mutability)>,
 }
 
+/// The distinct rule combinations, built once.
+#[derive(Clone, Copy)]
+enum Flavour {
+    ComputeInstance,
+    AmlCompute,
+    Kubernetes,
+    OtherCompute,
+    ScheduleCreatingJob,
+    OtherSchedule,
+    Job,
+}
+
+static FLAVOURS: LazyLock<Vec<Rules>> = LazyLock::new(|| {
+    [
+        Flavour::ComputeInstance,
+        Flavour::AmlCompute,
+        Flavour::Kubernetes,
+        Flavour::OtherCompute,
+        Flavour::ScheduleCreatingJob,
+        Flavour::OtherSchedule,
+        Flavour::Job,
+    ]
+    .into_iter()
+    .map(Rules::build)
+    .collect()
+});
+
 impl Rules {
-    /// Pick the rules from the body (the desired one when there is one: it decides the type).
-    pub fn for_body(kind: Kind, body: &Value) -> Rules {
+    fn build(flavour: Flavour) -> Rules {
         let at = |root, set| Placed { root, set };
-        match kind {
-            Kind::Compute => {
-                let (specific, why): (Option<&'static RuleSet>, &'static str) =
-                    match ComputeType::of(body) {
-                        ComputeType::ComputeInstance => (Some(&COMPUTE_INSTANCE), CI_WHY),
-                        ComputeType::AmlCompute => (Some(&AML_COMPUTE), AML_WHY),
-                        ComputeType::Kubernetes => (Some(&KUBERNETES), K8S_WHY),
-                        ComputeType::Other => (
-                            None,
-                            "amlctl knows no in-place update for this compute type",
-                        ),
-                    };
-                let mut parts = Vec::new();
-                if let Some(set) = specific {
-                    parts.push(at("", set));
-                }
-                parts.push(at("", &COMPUTE));
-                Rules {
-                    kind,
-                    parts,
-                    default_mutability: Mutability::ForcesReplacement { why },
-                }
+        let compute = |specific: Option<&'static RuleSet>, why: &'static str| {
+            let mut parts = Vec::new();
+            if let Some(set) = specific {
+                parts.push(at("", set));
             }
-            Kind::Schedule => {
-                let mut parts = vec![at("", &SCHEDULE)];
-                let creates_job = body
-                    .pointer("/properties/action/actionType")
-                    .and_then(Value::as_str)
-                    .is_some_and(|t| t.eq_ignore_ascii_case("CreateJob"));
-                if creates_job {
-                    parts.push(at("/properties/action/jobDefinition", &JOB));
-                }
-                Rules {
-                    kind,
-                    parts,
-                    default_mutability: Mutability::InPlace,
-                }
+            parts.push(at("", &COMPUTE));
+            (Kind::Compute, parts, Mutability::ForcesReplacement { why })
+        };
+        let (kind, parts, default_mutability) = match flavour {
+            Flavour::ComputeInstance => compute(Some(&COMPUTE_INSTANCE), CI_WHY),
+            Flavour::AmlCompute => compute(Some(&AML_COMPUTE), AML_WHY),
+            Flavour::Kubernetes => compute(Some(&KUBERNETES), K8S_WHY),
+            Flavour::OtherCompute => compute(
+                None,
+                "amlctl knows no in-place update for this compute type",
+            ),
+            Flavour::ScheduleCreatingJob => (
+                Kind::Schedule,
+                vec![
+                    at("", &SCHEDULE),
+                    at("/properties/action/jobDefinition", &JOB),
+                ],
+                Mutability::InPlace,
+            ),
+            Flavour::OtherSchedule => {
+                (Kind::Schedule, vec![at("", &SCHEDULE)], Mutability::InPlace)
             }
-            Kind::Job => Rules {
-                kind,
-                parts: vec![at("", &JOB_ENVELOPE), at("/properties", &JOB)],
-                // Never consulted: job changes are classified by JOB_UPDATABLE.
-                default_mutability: Mutability::InPlace,
-            },
-        }
-    }
-
-    /// Every pattern of one list, rooted.
-    pub fn patterns(&self, list: fn(&RuleSet) -> &'static [&'static str]) -> Vec<Vec<Seg>> {
-        self.parts
+            // Job mutability is never consulted: job changes are classified by JOB_UPDATABLE.
+            Flavour::Job => (
+                Kind::Job,
+                vec![at("", &JOB_ENVELOPE), at("/properties", &JOB)],
+                Mutability::InPlace,
+            ),
+        };
+        let lists = List::ALL
             .iter()
-            .flat_map(|p| {
-                list(p.set)
+            .map(|list| {
+                parts
                     .iter()
-                    .map(move |pat| pointer::rooted(p.root, pat))
+                    .flat_map(|p| {
+                        list.of(p.set)
+                            .iter()
+                            .map(move |pat| pointer::rooted(p.root, pat))
+                    })
+                    .collect()
             })
-            .collect()
-    }
-
-    /// Defaults, rooted.
-    pub fn defaults(&self) -> Vec<(Vec<Seg>, Value)> {
-        self.parts
+            .collect();
+        let defaults = parts
             .iter()
             .flat_map(|p| {
                 p.set
@@ -504,19 +557,68 @@ impl Rules {
                     .iter()
                     .map(move |(pat, v)| (pointer::rooted(p.root, pat), v.to_value()))
             })
-            .collect()
+            .collect();
+        let mutability = parts
+            .iter()
+            .flat_map(|p| {
+                p.set
+                    .mutability
+                    .iter()
+                    .map(move |(pat, m)| (pointer::rooted(p.root, pat), *m))
+            })
+            .collect();
+        Rules {
+            kind,
+            parts,
+            default_mutability,
+            lists,
+            defaults,
+            mutability,
+        }
     }
 
-    /// Mutability of one field (a concrete path).
-    pub fn mutability(&self, path: &[String]) -> Mutability {
-        for p in &self.parts {
-            for (pat, m) in p.set.mutability {
-                if pointer::covers(&pointer::rooted(p.root, pat), path) {
-                    return *m;
+    /// Pick the rules from the body (the desired one when there is one: it decides the type).
+    pub fn for_body(kind: Kind, body: &Value) -> &'static Rules {
+        let flavour = match kind {
+            Kind::Compute => match ComputeType::of(body) {
+                ComputeType::ComputeInstance => Flavour::ComputeInstance,
+                ComputeType::AmlCompute => Flavour::AmlCompute,
+                ComputeType::Kubernetes => Flavour::Kubernetes,
+                ComputeType::Other => Flavour::OtherCompute,
+            },
+            Kind::Schedule => {
+                let creates_job = body
+                    .pointer("/properties/action/actionType")
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| t.eq_ignore_ascii_case("CreateJob"));
+                if creates_job {
+                    Flavour::ScheduleCreatingJob
+                } else {
+                    Flavour::OtherSchedule
                 }
             }
-        }
-        self.default_mutability
+            Kind::Job => Flavour::Job,
+        };
+        &FLAVOURS[flavour as usize]
+    }
+
+    /// Every pattern of one list, rooted.
+    pub fn patterns(&self, list: List) -> &[Vec<Seg>] {
+        let i = List::ALL.iter().position(|l| *l == list).unwrap_or(0);
+        self.lists.get(i).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// Defaults, rooted.
+    pub fn defaults(&self) -> &[(Vec<Seg>, Value)] {
+        &self.defaults
+    }
+
+    /// Mutability of one field (a concrete path): the first pattern covering it.
+    pub fn mutability(&self, path: &[String]) -> Mutability {
+        self.mutability
+            .iter()
+            .find(|(pat, _)| pointer::covers(pat, path))
+            .map_or(self.default_mutability, |(_, m)| *m)
     }
 
     /// For jobs: can this field change after submission?
