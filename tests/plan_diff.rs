@@ -777,3 +777,26 @@ fn the_replace_matrix_doc_names_every_path_of_the_code_matrix() {
         );
     }
 }
+
+#[test]
+fn a_dependency_cycle_is_a_plan_error_and_waves_still_cover_every_write() {
+    let mut a = desired("schedule.a", "Schedule", schedule("0 1 * * *"));
+    a.depends_on = BTreeSet::from([id("schedule.b")]);
+    let mut b = desired("schedule.b", "Schedule", schedule("0 2 * * *"));
+    b.depends_on = BTreeSet::from([id("schedule.a")]);
+    let c = desired("compute.c", "AmlCompute", aml_cluster("Standard_DS3_v2", 2));
+    let plan = diff(&desired_state(vec![a, b, c]), &live_state(vec![]), &opts());
+    assert!(
+        plan.errors
+            .iter()
+            .any(|e| e.message.contains("dependency cycle"))
+    );
+    assert!(plan.execution_graph().waves().is_err());
+    assert_eq!(
+        execution_waves(&plan),
+        vec![
+            vec![id("compute.c")],
+            vec![id("schedule.a"), id("schedule.b")]
+        ]
+    );
+}

@@ -248,3 +248,26 @@ fn json_round_trips_and_adds_the_summary() {
     assert_eq!(v["applicable"], json!(false));
     assert_eq!(v["changes"][0]["kind"], json!("compute"));
 }
+
+#[test]
+fn markdown_escapes_values_that_would_break_tables_or_html() {
+    let mut body = schedule("0 2 * * *");
+    body["properties"]["description"] = json!("a | b <script>alert(1)</script> `x`");
+    let d = desired_state(vec![desired("schedule.nightly", "Schedule", body)]);
+    let l = live_state(vec![live(
+        "schedule.nightly",
+        schedule_echo("0 2 * * *"),
+        true,
+    )]);
+    let md = markdown::render(
+        &diff(&d, &l, &opts()),
+        &markdown::MarkdownOptions::default(),
+    );
+    assert!(!md.contains("<script>"));
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| `/properties/description`"))
+        .unwrap_or_default();
+    let unescaped_pipes = row.matches('|').count() - row.matches("\\|").count();
+    assert_eq!(unescaped_pipes, 5, "{row}");
+}
