@@ -214,6 +214,32 @@ fn unknown_fields_are_rejected_with_their_place() {
 }
 
 #[test]
+fn errors_carry_the_line_of_the_entry() {
+    let text = "targets:\n  dev:\n    subscription: s\n    resource_group: r\n    workspace: w\n  prod:\n    subscription: s\n    workspce: typo\n";
+    let err = parse(text).unwrap_err().to_string();
+    assert!(
+        err.starts_with("/repo/amlctl.yaml:8: targets.prod: unknown field `workspce`"),
+        "{err}"
+    );
+
+    let err = parse(text.replace("workspce: typo", "resource_group: r").as_str())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("/repo/amlctl.yaml:6: targets.prod: missing workspace"),
+        "{err}"
+    );
+
+    let err = parse("resources:\n  compute.a:\n    power_state: paused\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("/repo/amlctl.yaml:2: resources.compute.a:"),
+        "{err}"
+    );
+}
+
+#[test]
 fn invalid_entries_are_explained() {
     let cases = [
         (

@@ -22,9 +22,16 @@ pub enum ConfigError {
 
     /// The YAML is well formed but does not describe a valid config. `at` is the dotted path of
     /// the offending entry (`targets.prod`, `resources.compute.cpu`), empty for the top level.
-    #[error("{}: {}{message}", path.display(), if at.is_empty() { String::new() } else { format!("{at}: ") })]
+    /// `line` is the line of the entry (or of its nearest parent that has one).
+    #[error(
+        "{}{}: {}{message}",
+        path.display(),
+        line.map(|l| format!(":{l}")).unwrap_or_default(),
+        if at.is_empty() { String::new() } else { format!("{at}: ") }
+    )]
     Invalid {
         path: PathBuf,
+        line: Option<usize>,
         at: String,
         message: String,
     },

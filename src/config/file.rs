@@ -12,7 +12,8 @@ use serde_json::Value;
 use super::glob::{Glob, ManifestSet};
 use super::secret::canonicalize_refs;
 use super::target::{OptionsPatch, RemoteTarget, TargetConfig};
-use super::{ConfigError, LOCAL_TARGET, RepoConfig, yaml};
+use super::yaml::{self, Lines};
+use super::{ConfigError, LOCAL_TARGET, RepoConfig};
 use crate::model::{PowerState, ResourceId};
 
 /// The only format version so far.
@@ -61,62 +62,62 @@ struct RawOptions {
 /// Parse the text of a config file at `path` (its directory is the repo root).
 pub fn parse(text: &str, path: &Path) -> Result<RepoConfig, ConfigError> {
     let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let ctx = Ctx { path };
-    let doc = yaml::parse(text).map_err(|p| ConfigError::Yaml {
+    let (doc, lines) = yaml::parse(text).map_err(|p| ConfigError::Yaml {
         path: path.to_path_buf(),
         line: p.line,
         column: p.column,
         message: p.message,
     })?;
+    let ctx = Ctx { path, lines };
     let doc = if doc.is_null() {
         Value::Object(Default::default())
     } else {
         doc
     };
-    let raw: RawConfig = ctx.deserialize(doc, "")?;
+    let raw: RawConfig = ctx.deserialize(doc, &[])?;
 
     if let Some(v) = raw.version
         && v != FORMAT_VERSION
     {
         return Err(ctx.invalid(
-            "version",
+            &at(&["version"]),
             format!("unsupported version {v}; this amlctl reads version {FORMAT_VERSION}"),
         ));
     }
 
     let config_name = path.file_name().and_then(|n| n.to_str()).map(str::to_owned);
-    let globs = |list: &[String], at: &str| -> Result<Vec<Glob>, ConfigError> {
+    let globs = |list: &[String], here: &[String]| -> Result<Vec<Glob>, ConfigError> {
         list.iter()
-            .map(|g| Glob::new(g).map_err(|e| ctx.invalid(at, e.to_string())))
+            .map(|g| Glob::new(g).map_err(|e| ctx.invalid(here, e.to_string())))
             .collect()
     };
     let manifests = match &raw.manifests {
         Some(list) if list.is_empty() => {
-            return Err(ctx.invalid("manifests", "must list at least one glob"));
+            return Err(ctx.invalid(&at(&["manifests"]), "must list at least one glob"));
         }
         Some(list) => ManifestSet::new(
-            globs(list, "manifests")?,
-            globs(&raw.exclude, "exclude")?,
+            globs(list, &at(&["manifests"]))?,
+            globs(&raw.exclude, &at(&["exclude"]))?,
             config_name,
         ),
         None => {
             let default = ManifestSet::default_globs(config_name.clone());
             ManifestSet::new(
                 default.include().to_vec(),
-                globs(&raw.exclude, "exclude")?,
+                globs(&raw.exclude, &at(&["exclude"]))?,
                 config_name,
             )
         }
     };
 
-    let resources = options_map(&ctx, raw.resources, "resources")?;
+    let resources = options_map(&ctx, raw.resources, &at(&["resources"]))?;
 
     let mut targets = BTreeMap::new();
     for (name, value) in raw.targets {
-        let at = format!("targets.{name}");
-        check_target_name(&name).map_err(|m| ctx.invalid(&at, m))?;
-        let raw_target: RawTarget = ctx.deserialize(value, &at)?;
-        let target = convert_target(&ctx, &root, name.clone(), raw_target, &at)?;
+        let here = at(&["targets", &name]);
+        check_target_name(&name).map_err(|m| ctx.invalid(&here, m))?;
+        let raw_target: RawTarget = ctx.deserialize(value, &here)?;
+        let target = convert_target(&ctx, &root, name.clone(), raw_target, &here)?;
         targets.insert(name, target);
     }
 
@@ -125,7 +126,7 @@ pub fn parse(text: &str, path: &Path) -> Result<RepoConfig, ConfigError> {
         && !targets.contains_key(default)
     {
         return Err(ctx.invalid(
-            "default_target",
+            &at(&["default_target"]),
             format!("`{default}` is not a configured target (nor the built-in `{LOCAL_TARGET}`)"),
         ));
     }
@@ -145,12 +146,12 @@ fn convert_target(
     root: &Path,
     name: String,
     raw: RawTarget,
-    at: &str,
+    here: &[String],
 ) -> Result<TargetConfig, ConfigError> {
-    let resources = options_map(ctx, raw.resources, &format!("{at}.resources"))?;
+    let resources = options_map(ctx, raw.resources, &child(here, &["resources"]))?;
     let mut values = BTreeMap::new();
     for (address, mut patch) in raw.values {
-        let vat = format!("{at}.values.{address}");
+        let vat = child(here, &["values", &address]);
         let id = parse_address(&address).map_err(|m| ctx.invalid(&vat, m))?;
         if !patch.is_object() {
             return Err(ctx.invalid(&vat, "must be a mapping of az ml fields to values"));
@@ -170,7 +171,7 @@ fn convert_target(
     let connection = if name == LOCAL_TARGET {
         if connection_given {
             return Err(ctx.invalid(
-                at,
+                here,
                 "`local` is the built-in embedded workspace; it takes only `values` and `resources`",
             ));
         }
@@ -187,10 +188,10 @@ fn convert_target(
             }
         }
         if !missing.is_empty() {
-            return Err(ctx.invalid(at, format!("missing {}", missing.join(", "))));
+            return Err(ctx.invalid(here, format!("missing {}", missing.join(", "))));
         }
         if raw.cloud.is_some() && raw.endpoint.is_some() {
-            return Err(ctx.invalid(at, "give either `cloud` or `endpoint`, not both"));
+            return Err(ctx.invalid(here, "give either `cloud` or `endpoint`, not both"));
         }
         Some(RemoteTarget {
             subscription: raw.subscription.unwrap_or_default(),
@@ -214,11 +215,11 @@ fn convert_target(
 fn options_map(
     ctx: &Ctx<'_>,
     raw: BTreeMap<String, Value>,
-    at: &str,
+    here: &[String],
 ) -> Result<BTreeMap<ResourceId, OptionsPatch>, ConfigError> {
     let mut out = BTreeMap::new();
     for (address, value) in raw {
-        let oat = format!("{at}.{address}");
+        let oat = child(here, &[&address]);
         let id = parse_address(&address).map_err(|m| ctx.invalid(&oat, m))?;
         let raw: RawOptions = ctx.deserialize(value, &oat)?;
         if let Some(bad) = raw.ignore_fields.iter().find(|p| !p.starts_with('/')) {
@@ -261,21 +262,55 @@ fn check_target_name(name: &str) -> Result<(), String> {
     }
 }
 
+/// A path of keys from the document root, e.g. `["targets", "prod"]`.
+fn at(keys: &[&str]) -> Vec<String> {
+    keys.iter().map(|k| (*k).to_owned()).collect()
+}
+
+fn child(parent: &[String], keys: &[&str]) -> Vec<String> {
+    let mut path = parent.to_vec();
+    path.extend(keys.iter().map(|k| (*k).to_owned()));
+    path
+}
+
 struct Ctx<'a> {
     path: &'a Path,
+    lines: Lines,
 }
 
 impl Ctx<'_> {
-    fn invalid(&self, at: &str, message: impl Into<String>) -> ConfigError {
+    fn invalid(&self, here: &[String], message: impl Into<String>) -> ConfigError {
         ConfigError::Invalid {
             path: self.path.to_path_buf(),
-            at: at.to_owned(),
+            line: self.lines.find(here),
+            at: here.join("."),
             message: message.into(),
         }
     }
 
-    fn deserialize<T: DeserializeOwned>(&self, value: Value, at: &str) -> Result<T, ConfigError> {
-        serde_json::from_value(value).map_err(|e| self.invalid(at, e.to_string()))
+    fn deserialize<T: DeserializeOwned>(
+        &self,
+        value: Value,
+        here: &[String],
+    ) -> Result<T, ConfigError> {
+        serde_json::from_value(value).map_err(|e| {
+            let message = e.to_string();
+            // Point at the offending key itself when serde names it.
+            let field = message
+                .strip_prefix("unknown field `")
+                .and_then(|rest| rest.split_once('`'))
+                .map(|(field, _)| field);
+            let line = match field {
+                Some(field) => self.lines.find(&child(here, &[field])),
+                None => self.lines.find(here),
+            };
+            ConfigError::Invalid {
+                path: self.path.to_path_buf(),
+                line,
+                at: here.join("."),
+                message,
+            }
+        })
     }
 }
 

@@ -115,6 +115,7 @@ fn find_config_file(start: &Path) -> Result<Found, ConfigError> {
         if candidates.len() > 1 {
             return Err(ConfigError::Invalid {
                 path: dir.to_path_buf(),
+                line: None,
                 at: String::new(),
                 message: format!("both {} exist; keep one", CONFIG_FILE_NAMES.join(" and ")),
             });

@@ -1,7 +1,10 @@
-//! YAML text → `serde_json::Value`, via `saphyr`. Only what a config file needs: one document,
+//! YAML text → `serde_json::Value`, via `saphyr`, plus the line of every mapping key so errors
+//! found later (by serde) can point at a line. Only what a config file needs: one document,
 //! scalar keys (turned into strings); aliases are resolved by the loader.
 
-use saphyr::{LoadableYamlNode, ScalarOwned, YamlOwned};
+use std::collections::BTreeMap;
+
+use saphyr::{LoadableYamlNode, MarkedYamlOwned, Marker, ScalarOwned, YamlDataOwned};
 use serde_json::{Map, Number, Value};
 
 /// A YAML problem with its 1-based line and column (0 when unknown).
@@ -12,114 +15,138 @@ pub struct YamlProblem {
     pub message: String,
 }
 
-impl YamlProblem {
-    fn at_start(message: impl Into<String>) -> Self {
-        YamlProblem {
-            line: 0,
-            column: 0,
-            message: message.into(),
-        }
+/// 1-based line of each mapping key, by its path of keys from the document root (sequence
+/// items are not recorded: the config has no lists of mappings).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lines(BTreeMap<Vec<String>, usize>);
+
+impl Lines {
+    /// The line of the deepest recorded prefix of `path` (the entry itself, or its parent).
+    pub fn find(&self, path: &[String]) -> Option<usize> {
+        (1..=path.len())
+            .rev()
+            .find_map(|n| self.0.get(&path[..n]).copied())
     }
 }
 
 /// Parse one YAML document. An empty document is `null`.
-pub fn parse(text: &str) -> Result<Value, YamlProblem> {
-    let docs = YamlOwned::load_from_str(text).map_err(|e| YamlProblem {
+pub fn parse(text: &str) -> Result<(Value, Lines), YamlProblem> {
+    let docs = MarkedYamlOwned::load_from_str(text).map_err(|e| YamlProblem {
         line: e.marker().line(),
         column: e.marker().col() + 1,
         message: e.info().to_owned(),
     })?;
     let mut docs = docs.into_iter();
     let Some(first) = docs.next() else {
-        return Ok(Value::Null);
+        return Ok((Value::Null, Lines::default()));
     };
-    if docs.next().is_some() {
-        return Err(YamlProblem::at_start(
+    if let Some(second) = docs.next() {
+        return Err(problem(
+            &second,
             "expected one YAML document, found several (`---`)",
         ));
     }
-    to_json(first, "")
+    let mut lines = Lines::default();
+    let value = to_json(first, &mut Vec::new(), &mut lines)?;
+    Ok((value, lines))
 }
 
-fn to_json(node: YamlOwned, at: &str) -> Result<Value, YamlProblem> {
-    Ok(match node {
-        YamlOwned::Value(scalar) => scalar_to_json(scalar, at)?,
-        YamlOwned::Representation(text, _, _) => Value::String(text),
-        YamlOwned::Sequence(items) => Value::Array(
+fn problem(node: &MarkedYamlOwned, message: impl Into<String>) -> YamlProblem {
+    problem_at(node.span.start, message)
+}
+
+fn problem_at(start: Marker, message: impl Into<String>) -> YamlProblem {
+    YamlProblem {
+        line: start.line(),
+        column: start.col() + 1,
+        message: message.into(),
+    }
+}
+
+fn to_json(
+    node: MarkedYamlOwned,
+    path: &mut Vec<String>,
+    lines: &mut Lines,
+) -> Result<Value, YamlProblem> {
+    Ok(match node.data {
+        YamlDataOwned::Value(scalar) => match scalar {
+            ScalarOwned::Null => Value::Null,
+            ScalarOwned::Boolean(b) => Value::Bool(b),
+            ScalarOwned::Integer(i) => Value::Number(i.into()),
+            ScalarOwned::FloatingPoint(f) => match Number::from_f64(f.into_inner()) {
+                Some(n) => Value::Number(n),
+                None => {
+                    return Err(problem_at(
+                        node.span.start,
+                        format!("{}: non-finite numbers are not allowed", display_path(path)),
+                    ));
+                }
+            },
+            ScalarOwned::String(s) => Value::String(s),
+        },
+        YamlDataOwned::Representation(text, _, _) => Value::String(text),
+        YamlDataOwned::Sequence(items) => Value::Array(
             items
                 .into_iter()
-                .enumerate()
-                .map(|(i, item)| to_json(item, &format!("{at}[{i}]")))
+                .map(|item| to_json(item, &mut path.clone(), lines))
                 .collect::<Result<_, _>>()?,
         ),
-        YamlOwned::Mapping(map) => {
+        YamlDataOwned::Mapping(map) => {
             let mut out = Map::new();
             for (key, value) in map {
-                let key = match key {
-                    YamlOwned::Value(ScalarOwned::String(s)) => s,
-                    YamlOwned::Value(ScalarOwned::Integer(i)) => i.to_string(),
-                    YamlOwned::Value(ScalarOwned::Boolean(b)) => b.to_string(),
+                let name = match &key.data {
+                    YamlDataOwned::Value(ScalarOwned::String(s)) => s.clone(),
+                    YamlDataOwned::Value(ScalarOwned::Integer(i)) => i.to_string(),
+                    YamlDataOwned::Value(ScalarOwned::Boolean(b)) => b.to_string(),
+                    YamlDataOwned::Value(ScalarOwned::Null) => "null".to_owned(),
                     _ => {
-                        return Err(YamlProblem::at_start(format!(
-                            "{}: mapping keys must be strings",
-                            display_at(at)
-                        )));
+                        let what = format!("{}: mapping keys must be strings", display_path(path));
+                        return Err(problem(&key, what));
                     }
                 };
-                let child = if at.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{at}.{key}")
-                };
-                let value = to_json(value, &child)?;
-                out.insert(key, value);
+                path.push(name.clone());
+                lines.0.insert(path.clone(), key.span.start.line());
+                let value = to_json(value, path, lines)?;
+                path.pop();
+                out.insert(name, value);
             }
             Value::Object(out)
         }
-        YamlOwned::Tagged(_, inner) => to_json(*inner, at)?,
-        YamlOwned::Alias(_) => {
-            return Err(YamlProblem::at_start(format!(
-                "{}: YAML aliases (`*name`) are not supported in amlctl.yaml",
-                display_at(at)
-            )));
+        YamlDataOwned::Tagged(_, inner) => to_json(*inner, path, lines)?,
+        YamlDataOwned::Alias(_) => {
+            return Err(problem_at(
+                node.span.start,
+                format!("{}: unresolved YAML alias", display_path(path)),
+            ));
         }
-        YamlOwned::BadValue => {
-            return Err(YamlProblem::at_start(format!(
-                "{}: unreadable value",
-                display_at(at)
-            )));
+        YamlDataOwned::BadValue => {
+            return Err(problem_at(
+                node.span.start,
+                format!("{}: unreadable value", display_path(path)),
+            ));
         }
     })
 }
 
-fn scalar_to_json(scalar: ScalarOwned, at: &str) -> Result<Value, YamlProblem> {
-    Ok(match scalar {
-        ScalarOwned::Null => Value::Null,
-        ScalarOwned::Boolean(b) => Value::Bool(b),
-        ScalarOwned::Integer(i) => Value::Number(i.into()),
-        ScalarOwned::FloatingPoint(f) => {
-            Value::Number(Number::from_f64(f.into_inner()).ok_or_else(|| {
-                YamlProblem::at_start(format!(
-                    "{}: non-finite numbers are not allowed",
-                    display_at(at)
-                ))
-            })?)
-        }
-        ScalarOwned::String(s) => Value::String(s),
-    })
-}
-
-fn display_at(at: &str) -> &str {
-    if at.is_empty() { "top level" } else { at }
+fn display_path(path: &[String]) -> String {
+    if path.is_empty() {
+        "top level".to_owned()
+    } else {
+        path.join(".")
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn value(text: &str) -> Value {
+        parse(text).unwrap().0
+    }
+
     #[test]
     fn scalars_and_nesting() {
-        let v = parse("a: 1\nb: [x, 2.5, true, null]\nc: {d: 'e'}\n").unwrap();
+        let v = value("a: 1\nb: [x, 2.5, true, null]\nc: {d: 'e'}\n");
         assert_eq!(
             v,
             serde_json::json!({"a": 1, "b": ["x", 2.5, true, null], "c": {"d": "e"}})
@@ -128,8 +155,8 @@ mod tests {
 
     #[test]
     fn empty_is_null() {
-        assert_eq!(parse("").unwrap(), Value::Null);
-        assert_eq!(parse("# only a comment\n").unwrap(), Value::Null);
+        assert_eq!(value(""), Value::Null);
+        assert_eq!(value("# only a comment\n"), Value::Null);
     }
 
     #[test]
@@ -141,8 +168,33 @@ mod tests {
     #[test]
     fn aliases_resolve() {
         assert_eq!(
-            parse("a: &x {k: 1}\nb: *x\n").unwrap(),
+            value("a: &x {k: 1}\nb: *x\n"),
             serde_json::json!({"a": {"k": 1}, "b": {"k": 1}})
         );
+    }
+
+    #[test]
+    fn several_documents_rejected() {
+        let err = parse("a: 1\n---\nb: 2\n").unwrap_err();
+        assert!(err.message.contains("one YAML document"), "{err:?}");
+    }
+
+    #[test]
+    fn lines_of_keys() {
+        let (_, lines) =
+            parse("targets:\n  dev:\n    workspace: w\n  prod:\n    workspace: p\n").unwrap();
+        let path = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(lines.find(&path(&["targets"])), Some(1));
+        assert_eq!(lines.find(&path(&["targets", "prod"])), Some(4));
+        assert_eq!(
+            lines.find(&path(&["targets", "prod", "workspace"])),
+            Some(5)
+        );
+        assert_eq!(
+            lines.find(&path(&["targets", "prod", "nope"])),
+            Some(4),
+            "falls back to the parent"
+        );
+        assert_eq!(lines.find(&path(&["other"])), None);
     }
 }
