@@ -174,6 +174,31 @@ fn changed_paths_between_a_revision_and_the_working_tree() {
 }
 
 #[test]
+fn manifests_at_a_revision_with_the_repo_config_rules() {
+    let f = fixture();
+    write(&f.top.join("ml/amlctl.yaml"), "exclude: ['sub dir/**']\n");
+    write(&f.top.join("ml/notes.md"), "not yaml\n");
+    let config = amlctl::config::RepoConfig::discover(&f.top.join("ml")).unwrap();
+    let repo = GitRepo::open(&config.root).unwrap();
+    let first = repo.resolve("HEAD~1").unwrap();
+
+    let files = repo
+        .read_matching(&first, |p| config.manifests.is_manifest(p))
+        .unwrap();
+    let names: Vec<&str> = files.keys().map(String::as_str).collect();
+    assert_eq!(names, vec!["a.yml", "b.yml", "gone.yml"]);
+
+    // The untracked config and notes are changes, but not manifests.
+    let changed: Vec<String> = repo
+        .changed_matching(&first, |p| config.manifests.is_manifest(p))
+        .unwrap()
+        .into_iter()
+        .map(|c| c.path)
+        .collect();
+    assert_eq!(changed, vec!["b.yml", "c.yml", "gone.yml"]);
+}
+
+#[test]
 fn merge_base_of_a_branch() {
     let f = fixture();
     git(&f.top, &["checkout", "-q", "-b", "feature", &f.first]);

@@ -256,6 +256,34 @@ impl GitRepo {
         Ok(out)
     }
 
+    /// The files at `commit` that `is_manifest` accepts (paths relative to the opened
+    /// directory, e.g. `config.manifests.is_manifest`), with their contents.
+    pub fn read_matching(
+        &self,
+        commit: &CommitId,
+        is_manifest: impl Fn(&str) -> bool,
+    ) -> Result<BTreeMap<String, Vec<u8>>, GitError> {
+        let paths: Vec<String> = self
+            .list_files(commit)?
+            .into_iter()
+            .filter(|p| is_manifest(p))
+            .collect();
+        self.read_files(commit, &paths)
+    }
+
+    /// [`GitRepo::changed_paths`] restricted to the paths `is_manifest` accepts.
+    pub fn changed_matching(
+        &self,
+        base: &CommitId,
+        is_manifest: impl Fn(&str) -> bool,
+    ) -> Result<Vec<ChangedPath>, GitError> {
+        Ok(self
+            .changed_paths(base)?
+            .into_iter()
+            .filter(|c| is_manifest(&c.path))
+            .collect())
+    }
+
     /// Paths under the opened directory that differ between `base` and the working tree
     /// (tracked changes, staged or not, plus untracked files that are not ignored), sorted.
     /// This compares trees directly; for "what a branch changes" on a branch checkout, pass the
