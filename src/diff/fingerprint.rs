@@ -4,7 +4,8 @@
 //! What counts: the live body minus the kind's server-populated fields (the same list
 //! normalisation drops: `systemData`, `provisioningState`, `createdOn`/`modifiedOn`, compute
 //! instance `state` and `lastOperation`, AmlCompute node counts and allocation state, job `status`,
-//! ...), minus secrets and `null`/empty values, with keys sorted. Tags, including the ownership
+//! ...), minus the fields a running job's service rewrites (job `properties` and `services`),
+//! minus secrets and `null`/empty values, with keys sorted. Tags, including the ownership
 //! tag, count. So a resource that was only started, stopped, scaled by the service or that moved
 //! on in its run is not "changed"; one whose configuration or tags were edited is.
 
@@ -20,7 +21,7 @@ use crate::model::Kind;
 pub fn live_fingerprint(kind: Kind, body: &Value) -> String {
     let rules = Rules::for_body(kind, body);
     let mut v = body.clone();
-    for list in [List::ServerFields, List::SecretFields] {
+    for list in [List::ServerFields, List::SecretFields, List::Volatile] {
         for pat in rules.patterns(list) {
             let mut paths = pointer::matches(&v, pat);
             paths.reverse();
@@ -40,6 +41,20 @@ pub fn live_fingerprint(kind: Kind, body: &Value) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_running_job_keeps_its_fingerprint() {
+        let queued = json!({"name": "j", "properties": {"jobType": "Command", "command": "x",
+            "status": "Queued", "properties": {"a": "1"}}});
+        let running = json!({"name": "j", "properties": {"jobType": "Command", "command": "x",
+            "status": "Running", "properties": {"a": "1", "StartTimeUtc": "now"},
+            "services": {"Studio": {"endpoint": "https://x"}}}});
+        let retagged = json!({"name": "j", "properties": {"jobType": "Command", "command": "x",
+            "status": "Running", "tags": {"t": "1"}}});
+        let f = live_fingerprint(Kind::Job, &queued);
+        assert_eq!(f, live_fingerprint(Kind::Job, &running));
+        assert_ne!(f, live_fingerprint(Kind::Job, &retagged));
+    }
 
     #[test]
     fn runtime_state_does_not_change_the_fingerprint_but_config_does() {

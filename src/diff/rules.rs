@@ -65,6 +65,9 @@ pub struct RuleSet {
     pub only_if_desired: &'static [&'static str],
     /// Mutability of fields, first match wins (a pattern covers its subtree).
     pub mutability: &'static [(&'static str, Mutability)],
+    /// Fields the service rewrites while a resource runs (besides `server_fields`): left out of
+    /// the live fingerprint so a saved plan is not refused because a job moved on.
+    pub volatile: &'static [&'static str],
 }
 
 const EMPTY: RuleSet = RuleSet {
@@ -77,6 +80,7 @@ const EMPTY: RuleSet = RuleSet {
     unordered: &[],
     only_if_desired: &[],
     mutability: &[],
+    volatile: &[],
 };
 
 const COMPUTE_METADATA_WHY: &str = "a compute PUT overwrites the whole compute (the service may recreate it) and \
@@ -380,6 +384,8 @@ pub static JOB: RuleSet = RuleSet {
         "/earlyTermination/**",
         "/samplingAlgorithm/**",
     ],
+    // Run bookkeeping: start/end times and run ids in `properties`, endpoints in `services`.
+    volatile: &["/properties", "/services"],
     ..EMPTY
 };
 
@@ -434,10 +440,11 @@ pub enum List {
     Locations,
     Unordered,
     OnlyIfDesired,
+    Volatile,
 }
 
 impl List {
-    const ALL: [List; 7] = [
+    const ALL: [List; 8] = [
         List::ServerFields,
         List::SecretFields,
         List::Durations,
@@ -445,6 +452,7 @@ impl List {
         List::Locations,
         List::Unordered,
         List::OnlyIfDesired,
+        List::Volatile,
     ];
 
     fn of(self, set: &'static RuleSet) -> &'static [&'static str] {
@@ -456,6 +464,7 @@ impl List {
             List::Locations => set.locations,
             List::Unordered => set.unordered,
             List::OnlyIfDesired => set.only_if_desired,
+            List::Volatile => set.volatile,
         }
     }
 }
