@@ -463,7 +463,11 @@ schedules:
         json!({"A": {"type": "local", "value": "b"}})
     );
     assert_eq!(ours["name"], theirs["name"]);
-    assert_eq!(ours["docker"], json!({"privileged": false}), "not privileged unless asked");
+    assert_eq!(
+        ours["docker"],
+        json!({"privileged": false}),
+        "not privileged unless asked"
+    );
     assert_eq!(
         p["schedules"],
         json!({"computeStartStop": [{
