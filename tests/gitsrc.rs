@@ -163,6 +163,13 @@ fn changed_paths_between_a_revision_and_the_working_tree() {
     ];
     assert_eq!(changed, expected);
 
+    let worktree = repo.worktree_files().unwrap();
+    assert_eq!(
+        worktree,
+        vec!["a.yml", "b.yml", "c.yml", "new.yml", "sub dir/ünï.yml"],
+        "ignored files are not listed"
+    );
+
     let head = repo.head().unwrap();
     let since_head: Vec<String> = repo
         .changed_paths(&head)

@@ -162,6 +162,31 @@ impl GitRepo {
         Ok(files)
     }
 
+    /// The files of the working tree under the opened directory, as git sees them: tracked
+    /// files that still exist plus untracked ones that are not ignored (`.gitignore` honoured),
+    /// relative to the opened directory, sorted.
+    pub fn worktree_files(&self) -> Result<Vec<String>, GitError> {
+        let out = run_git(
+            &self.dir,
+            &[
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+                "--",
+                ".",
+            ],
+        )?;
+        let mut files: Vec<String> = split_z(out, "ls-files")?
+            .into_iter()
+            .filter(|p| self.dir.join(p).is_file())
+            .collect();
+        files.sort();
+        files.dedup();
+        Ok(files)
+    }
+
     /// Read one file at `commit`; `None` when it does not exist there.
     pub fn read_file(&self, commit: &CommitId, path: &str) -> Result<Option<Vec<u8>>, GitError> {
         let mut files = self.read_files(commit, &[path.to_owned()])?;
