@@ -127,11 +127,12 @@ impl Problems {
         }
     }
 
-    /// An optional map of strings.
+    /// An optional map of strings. Numbers and booleans are accepted too: the Python SDK sends
+    /// e.g. `"hash_version": 202208` in a code version's `properties`.
     pub fn string_map(&mut self, o: &Map<String, Value>, at: &str, field: &str) {
         if let Some(Value::Object(m)) = self.opt(o, at, field, T::Obj) {
             for (k, v) in m {
-                if !v.is_string() && !v.is_null() {
+                if v.is_object() || v.is_array() {
                     self.add(&format!("{}.{k}", join(at, field)), "must be a string");
                 }
             }

@@ -201,7 +201,7 @@ fn list_versions(ctx: &Ctx, state: &State, req: &Req, w: &Ws, f: Family, name: &
                 .filter(|e| {
                     let p = &e.body["properties"]["properties"];
                     p["hash_sha256"].as_str() == Some(hash)
-                        && hv.is_none_or(|v| p["hash_version"].as_str() == Some(v))
+                        && hv.is_none_or(|v| scalar_text(&p["hash_version"]).as_deref() == Some(v))
                 })
                 .map(|e| e.body.clone())
                 .collect()
@@ -489,4 +489,14 @@ pub fn put_datastore(
     );
     state.dirty = true;
     Ok(Resp::json(if old.is_some() { 200 } else { 201 }, doc))
+}
+
+/// A JSON scalar as text (`202208` and `"202208"` both give `202208`).
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
 }

@@ -10,7 +10,7 @@ use hyper::Method;
 use sha2::{Digest, Sha256};
 
 use super::{ArmError, Body, Ctx, Req, Resp};
-use crate::clock::rfc3339;
+use crate::clock::http_date;
 use crate::state::{Blob, State};
 
 fn storage_error(status: u16, code: &str, message: &str, head: bool) -> Resp {
@@ -98,7 +98,9 @@ pub fn handle(ctx: &Ctx, state: &mut State, req: &Req) -> Result<Resp, ArmError>
             Some(b) => {
                 b.metadata = metadata(req);
                 b.modified_ms = ctx.now;
-                let r = Resp::empty(200).with_header("ETag", b.etag.clone());
+                let r = Resp::empty(200)
+                    .with_header("ETag", b.etag.clone())
+                    .with_header("Last-Modified", http_date(ctx.now));
                 state.dirty = true;
                 r
             }
@@ -192,7 +194,7 @@ fn put_blob(ctx: &Ctx, state: &mut State, req: &Req, path: &str) -> Resp {
     };
     let mut r = Resp::empty(201)
         .with_header("ETag", etag)
-        .with_header("Last-Modified", rfc3339(ctx.now))
+        .with_header("Last-Modified", http_date(ctx.now))
         .with_header("x-ms-request-server-encrypted", "true");
     if let Some(md5) = &blob.content_md5 {
         r = r.with_header("Content-MD5", md5.clone());

@@ -135,5 +135,15 @@ pub fn headers(ctx: &Ctx, w: &Ws, family: Family, id: &str, resp: Resp, location
     if location {
         r = r.with_header("Location", result_url(ctx, w, family, id));
     }
-    r.with_header("Retry-After", ctx.timings.retry_after_secs.to_string())
+    retry_after(ctx, r)
+}
+
+/// The poll delay: `Retry-After: N` (seconds), or, when the configured delay is 0,
+/// `retry-after-ms: 10` instead. azure-core reads `Retry-After: 0` as "no delay given" and then
+/// waits its default 30 s, while it honours `retry-after-ms`.
+pub fn retry_after(ctx: &Ctx, r: Resp) -> Resp {
+    match ctx.timings.retry_after_secs {
+        0 => r.with_header("retry-after-ms", "10"),
+        n => r.with_header("Retry-After", n.to_string()),
+    }
 }

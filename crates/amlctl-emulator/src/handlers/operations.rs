@@ -24,7 +24,6 @@ pub fn get(
             format!("The operation '{op_id}' was not found."),
         )
     })?;
-    let retry = ctx.timings.retry_after_secs.to_string();
     let is_status = kind.to_ascii_lowercase().contains("status");
     if is_status {
         let mut body = json!({
@@ -41,13 +40,14 @@ pub fn get(
             }
             Ok(Resp::json(200, body))
         } else {
-            Ok(Resp::json(200, body).with_header("Retry-After", retry))
+            Ok(super::lro::retry_after(ctx, Resp::json(200, body)))
         }
     } else if !op.done(ctx.now) {
         let location = format!("{}{}", ctx.base_url, req_uri(req));
-        Ok(Resp::empty(202)
-            .with_header("Location", location)
-            .with_header("Retry-After", retry))
+        Ok(super::lro::retry_after(
+            ctx,
+            Resp::empty(202).with_header("Location", location),
+        ))
     } else {
         match op.outcome {
             Outcome::Failed => {
