@@ -440,6 +440,37 @@ fn adhoc_flags_beat_env_and_default_target() {
 }
 
 #[test]
+fn auth_or_endpoint_alone_adjust_the_default_target() {
+    let config = parse(PROD_CONFIG).unwrap();
+    // A variable left in the shell neither makes an ad-hoc target nor changes `dev`.
+    let t = resolve(
+        &config,
+        TargetSelection::default(),
+        &[
+            ("AMLCTL_AUTH", "token"),
+            ("AMLCTL_ARM_ENDPOINT", "http://127.0.0.1:1"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(t.name, "dev");
+    let TargetKind::Remote(r) = &t.kind else {
+        panic!("dev is remote")
+    };
+    assert_eq!((r.auth.as_deref(), r.endpoint.as_deref()), (None, None));
+    // A flag does change it.
+    let sel = TargetSelection {
+        auth: Some("azure-cli".into()),
+        ..Default::default()
+    };
+    let t = resolve(&config, sel, &[]).unwrap();
+    assert_eq!(t.name, "dev");
+    let TargetKind::Remote(r) = &t.kind else {
+        panic!("dev is remote")
+    };
+    assert_eq!(r.auth.as_deref(), Some("azure-cli"));
+}
+
+#[test]
 fn incomplete_adhoc_target_says_what_is_missing() {
     let config = parse("").unwrap();
     let err = resolve(

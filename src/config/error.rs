@@ -46,7 +46,7 @@ pub enum ConfigError {
     )]
     IncompleteTarget { missing: Vec<&'static str> },
 
-    #[error("--{flag} cannot be combined with --target {target}: {reason}")]
+    #[error("--{flag} cannot be used with target `{target}`: {reason}")]
     ConflictingFlag {
         flag: &'static str,
         target: String,

@@ -153,12 +153,14 @@ pub fn secret_sites(manifest: &Value) -> Result<Vec<SecretSite>, SecretError> {
 }
 
 impl RepoConfig {
-    /// Pick the target: `--target`/`AMLCTL_TARGET`, else an ad-hoc one from the connection
-    /// flags/`AMLCTL_*` variables, else `default_target`, else the built-in `local`.
+    /// Pick the target: `--target`/`AMLCTL_TARGET`; else an ad-hoc one when a subscription,
+    /// resource group or workspace is given by flag or `AMLCTL_*` variable (the other connection
+    /// settings then come from flags or variables too); else `default_target`; else the
+    /// built-in `local`.
     ///
-    /// With a named target, connection flags override its settings (handy to point a configured
-    /// target at an emulator); `AMLCTL_*` connection variables are then ignored, so a stray
-    /// variable can never redirect a named target.
+    /// For a named or default target, connection flags override its settings (handy to point a
+    /// configured target at an emulator); `AMLCTL_*` connection variables are then ignored, so
+    /// a stray variable can never redirect a configured target.
     pub fn resolve_target(
         &self,
         sel: &TargetSelection,
@@ -196,7 +198,12 @@ impl RepoConfig {
                 .clone()
                 .or_else(|| nonempty(env("AMLCTL_CA_FILE")).map(PathBuf::from)),
         };
-        if adhoc != TargetSelection::default() {
+        // Only the workspace identity makes an ad-hoc target; `--auth`, `--endpoint`, ...
+        // alone adjust the default target instead.
+        if adhoc.subscription.is_some()
+            || adhoc.resource_group.is_some()
+            || adhoc.workspace.is_some()
+        {
             return self.resolve_adhoc(adhoc);
         }
         match &self.default_target {
