@@ -37,6 +37,8 @@ pub struct ApplyOptions {
     pub job_poll_interval: Duration,
     /// Set (e.g. by Ctrl-C) to stop starting new operations.
     pub interrupt: Arc<AtomicBool>,
+    /// How long to wait for a resource left mid-operation (e.g. by a killed apply) to settle.
+    pub settle_timeout: Duration,
 }
 
 impl ApplyOptions {
@@ -47,6 +49,7 @@ impl ApplyOptions {
             wait_jobs: false,
             job_poll_interval: Duration::from_secs(5),
             interrupt: Arc::new(AtomicBool::new(false)),
+            settle_timeout: Duration::from_secs(30 * 60),
         }
     }
 }

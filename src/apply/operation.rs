@@ -66,6 +66,13 @@ pub async fn execute(
     };
     let mut done = Vec::new();
     let mut not_applied = Vec::new();
+    // An earlier apply may have been interrupted while this resource was still provisioning
+    // (or starting/stopping): wait for it to settle before acting on it.
+    let mut settled: Option<Value> = None;
+    if id.kind == Kind::Compute && !change.actions.iter().all(|a| matches!(a, Action::Create | Action::NoOp)) {
+        progress("waiting for the resource to settle");
+        settled = settle(client, &path, options).await.map_err(arm(change.actions[0]))?;
+    }
     for &action in &change.actions {
         match action {
             Action::NoOp => continue,
@@ -96,6 +103,12 @@ pub async fn execute(
             }
             Action::Start | Action::Stop => {
                 let verb = if action == Action::Start { "start" } else { "stop" };
+                let already = if action == Action::Start { "Running" } else { "Stopped" };
+                let state = settled.as_ref().and_then(|b| b.pointer("/properties/properties/state")).and_then(Value::as_str);
+                if state == Some(already) && !done.iter().any(|a| matches!(a, Action::Create | Action::Replace)) {
+                    done.push(action);
+                    continue;
+                }
                 progress(if action == Action::Start { "starting" } else { "stopping" });
                 client.post_lro(&format!("{path}/{verb}")).await.map_err(arm(action))?;
             }
@@ -119,6 +132,27 @@ pub async fn execute(
         follow_job(client, id, &path, options, observer).await?;
     }
     Ok(Done { actions: done, not_applied })
+}
+
+/// States in which a compute is still on its way somewhere.
+const TRANSITIONAL: &[&str] = &["Creating", "Updating", "Deleting", "Starting", "Stopping", "Restarting", "Resizing"];
+
+/// GET until neither the provisioning state nor the instance state is transitional.
+async fn settle(client: &ArmClient, path: &str, options: &ApplyOptions) -> Result<Option<Value>, ArmError> {
+    let deadline = std::time::Instant::now() + options.settle_timeout;
+    loop {
+        let body = client.get(path).await?;
+        let busy = body.as_ref().is_some_and(|b| {
+            ["/properties/provisioningState", "/properties/properties/state"]
+                .iter()
+                .filter_map(|p| b.pointer(p).and_then(Value::as_str))
+                .any(|s| TRANSITIONAL.iter().any(|t| t.eq_ignore_ascii_case(s)))
+        });
+        if !busy || std::time::Instant::now() >= deadline {
+            return Ok(body);
+        }
+        tokio::time::sleep(options.job_poll_interval).await;
+    }
 }
 
 /// PUT the resource: computes and schedules are long-running, jobs are synchronous.
