@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod apply;
+mod emulator;
 mod plan;
 mod progress;
 pub mod schema;
@@ -36,6 +37,8 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// JSON Schemas of the manifest kinds, for editors.
     Schema(schema::SchemaArgs),
+    /// Serve the local Azure ML workspace emulator (the ARM REST API on loopback) until Ctrl-C.
+    Emulator(emulator::EmulatorArgs),
 }
 
 /// Entry point used by `main.rs`.
@@ -58,6 +61,7 @@ fn run(cli: Cli) -> miette::Result<ExitCode> {
         Command::Targets(args) => targets::exec(args),
         Command::Validate(args) => validate::exec(args),
         Command::Schema(args) => schema::exec(args),
+        Command::Emulator(args) => emulator::exec(args),
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 /// Why the emulator could not start (or persist its state).
 #[derive(Debug, thiserror::Error)]
 pub enum EmulatorError {
-    #[error("refusing to listen on {0}: the emulator binds loopback addresses only")]
+    #[error("refusing to listen on {0}: the emulator binds 127.0.0.1 only")]
     NotLoopback(std::net::SocketAddr),
     #[error("cannot bind {addr}")]
     Bind {

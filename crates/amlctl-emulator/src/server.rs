@@ -135,9 +135,9 @@ impl EmulatorHandle {
     }
 }
 
-/// Start an emulator on `config.listen` (loopback only).
+/// Start an emulator on `config.listen`, which must be 127.0.0.1 (any port).
 pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorError> {
-    if !config.listen.ip().is_loopback() {
+    if config.listen.ip() != std::net::Ipv4Addr::LOCALHOST {
         return Err(EmulatorError::NotLoopback(config.listen));
     }
     if config.workspaces.is_empty() {

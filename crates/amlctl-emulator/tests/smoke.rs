@@ -24,7 +24,7 @@ async fn workspace_and_compute_instance_lifecycle() {
     assert_eq!(s, 201, "{b}");
     assert_eq!(b["properties"]["provisioningState"], "Creating");
     let op = h["azure-asyncoperation"].to_str().unwrap().to_string();
-    assert!(h.contains_key("retry-after"));
+    assert!(h.contains_key("retry-after") || h.contains_key("retry-after-ms"));
     assert_eq!(wait_op(&c, &op).await["status"], "Succeeded");
     let (_, _, b) = call(&c, Method::GET, &url, None).await;
     assert_eq!(b["properties"]["provisioningState"], "Succeeded");
