@@ -24,7 +24,8 @@ tags:
   team: ml
 ";
 
-const INSTANCE: &str = "$schema: https://azuremlschemas.azureedge.net/latest/computeInstance.schema.json
+const INSTANCE: &str =
+    "$schema: https://azuremlschemas.azureedge.net/latest/computeInstance.schema.json
 name: ci-{i}
 type: computeinstance
 size: Standard_DS3_v2
@@ -66,7 +67,8 @@ resources:
   instance_count: 1
 ";
 
-const PIPELINE: &str = "$schema: https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json
+const PIPELINE: &str =
+    "$schema: https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json
 name: pipe-{i}
 type: pipeline
 settings:
@@ -123,30 +125,54 @@ fn main() {
     let mut best = Duration::MAX;
     for _ in 0..3 {
         let start = Instant::now();
-        let report = validate_paths(&[big.clone()]);
+        let report = validate_paths(std::slice::from_ref(&big));
         let took = start.elapsed();
         assert_eq!(report.files, n, "every generated file was validated");
         if report.has_errors() {
-            eprintln!("unexpected diagnostics: {:?}", report.diagnostics.iter().take(3).map(|d| &d.message).collect::<Vec<_>>());
+            eprintln!(
+                "unexpected diagnostics: {:?}",
+                report
+                    .diagnostics
+                    .iter()
+                    .take(3)
+                    .map(|d| &d.message)
+                    .collect::<Vec<_>>()
+            );
         }
         best = best.min(took);
     }
-    println!("in-process: {n} files in {:.1} ms (best of 3) = {:.0} files/s", best.as_secs_f64() * 1e3, n as f64 / best.as_secs_f64());
+    println!(
+        "in-process: {n} files in {:.1} ms (best of 3) = {:.0} files/s",
+        best.as_secs_f64() * 1e3,
+        n as f64 / best.as_secs_f64()
+    );
 
     let small = tmp.path().join("repo50");
     generate(&small, 50);
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
     let bin = target.join("release/amlctl");
     if !bin.exists() {
-        println!("whole process: skipped ({} not built; run `cargo build --release` first)", bin.display());
+        println!(
+            "whole process: skipped ({} not built; run `cargo build --release` first)",
+            bin.display()
+        );
         return;
     }
     let mut times = Vec::new();
     for _ in 0..21 {
         let start = Instant::now();
-        let status = Command::new(&bin).arg("validate").arg(&small).output().expect("run amlctl");
+        let status = Command::new(&bin)
+            .arg("validate")
+            .arg(&small)
+            .output()
+            .expect("run amlctl");
         times.push(start.elapsed());
-        assert!(status.status.success(), "amlctl validate failed: {}", String::from_utf8_lossy(&status.stderr));
+        assert!(
+            status.status.success(),
+            "amlctl validate failed: {}",
+            String::from_utf8_lossy(&status.stderr)
+        );
     }
     times.sort();
     println!(

@@ -26,10 +26,14 @@ pub enum SchemaCommand {
 pub fn exec(args: SchemaArgs) -> miette::Result<ExitCode> {
     match args.command {
         SchemaCommand::Export { dir } => {
-            std::fs::create_dir_all(&dir).into_diagnostic().wrap_err_with(|| format!("cannot create {}", dir.display()))?;
+            std::fs::create_dir_all(&dir)
+                .into_diagnostic()
+                .wrap_err_with(|| format!("cannot create {}", dir.display()))?;
             for s in &SCHEMAS {
                 let path = dir.join(s.file_name);
-                std::fs::write(&path, s.text).into_diagnostic().wrap_err_with(|| format!("cannot write {}", path.display()))?;
+                std::fs::write(&path, s.text)
+                    .into_diagnostic()
+                    .wrap_err_with(|| format!("cannot write {}", path.display()))?;
                 println!("{}", path.display());
             }
             Ok(ExitCode::SUCCESS)

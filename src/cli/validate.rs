@@ -34,7 +34,11 @@ pub enum OutputFormat {
 }
 
 pub fn exec(args: ValidateArgs) -> miette::Result<ExitCode> {
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths
+    };
     let report = validate_paths(&paths);
     match args.output {
         OutputFormat::Human => print_human(&report),
@@ -50,7 +54,11 @@ pub fn exec(args: ValidateArgs) -> miette::Result<ExitCode> {
             }
         }
     }
-    Ok(if report.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if report.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 pub(crate) fn print_human(report: &ValidationReport) {
@@ -64,16 +72,24 @@ pub(crate) fn print_human(report: &ValidationReport) {
     let warnings = report.diagnostics.len() - errors;
     let files = if report.files == 1 { "file" } else { "files" };
     if errors == 0 {
-        eprintln!("{} {files} checked: {} manifests valid, {warnings} warning(s)", report.files, report.manifests.len());
+        eprintln!(
+            "{} {files} checked: {} manifests valid, {warnings} warning(s)",
+            report.files,
+            report.manifests.len()
+        );
     } else {
-        eprintln!("{} {files} checked: {errors} error(s), {warnings} warning(s)", report.files);
+        eprintln!(
+            "{} {files} checked: {errors} error(s), {warnings} warning(s)",
+            report.files
+        );
     }
 }
 
 /// The `--output json` document: `{"files", "errors", "diagnostics": [{"file", "line",
 /// "column", "severity", "code", "message"}]}` with 1-based positions.
 pub fn to_json(report: &ValidationReport) -> serde_json::Value {
-    let diagnostics: Vec<serde_json::Value> = report.diagnostics.iter().map(diagnostic_json).collect();
+    let diagnostics: Vec<serde_json::Value> =
+        report.diagnostics.iter().map(diagnostic_json).collect();
     serde_json::json!({
         "files": report.files,
         "errors": report.error_count(),
@@ -113,7 +129,9 @@ pub fn github_annotation(d: &Diagnostic) -> String {
 }
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {

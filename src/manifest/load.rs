@@ -25,7 +25,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_bytes: 4 * 1024 * 1024, max_depth: 64, max_nodes: 200_000 }
+        Limits {
+            max_bytes: 4 * 1024 * 1024,
+            max_depth: 64,
+            max_nodes: 200_000,
+        }
     }
 }
 
@@ -43,7 +47,11 @@ pub enum LoadError {
     #[error("YAML nesting is deeper than {limit} levels")]
     TooDeep { limit: usize, at: Pos },
     #[error("duplicate key `{key}` (first defined on line {})", first.start.line)]
-    DuplicateKey { key: String, first: Span, second: Span },
+    DuplicateKey {
+        key: String,
+        first: Span,
+        second: Span,
+    },
     #[error("mapping keys must be scalars")]
     ComplexKey { at: Span },
     #[error("the document expands to more than {limit} nodes (aliases expanding exponentially?)")]
@@ -67,7 +75,10 @@ impl LoadError {
             | LoadError::TooDeep { at, .. }
             | LoadError::TooManyNodes { at, .. }
             | LoadError::MultipleDocuments { at }
-            | LoadError::UnknownAlias { at } => Some(Span { start: *at, end: *at }),
+            | LoadError::UnknownAlias { at } => Some(Span {
+                start: *at,
+                end: *at,
+            }),
             LoadError::DuplicateKey { second, .. } => Some(*second),
             LoadError::ComplexKey { at } | LoadError::BadTaggedScalar { at, .. } => Some(*at),
         }
@@ -98,24 +109,50 @@ pub struct Loaded {
     pub root: Option<Node>,
 }
 
+/// A file that could not be loaded: why, and its text when it was valid UTF-8 (for snippets).
+#[derive(Clone, Debug)]
+pub struct LoadFailure {
+    pub error: LoadError,
+    pub text: Option<String>,
+}
+
+fn failure(error: LoadError, text: Option<&str>) -> Box<LoadFailure> {
+    Box::new(LoadFailure {
+        error,
+        text: text.map(str::to_owned),
+    })
+}
+
 /// Decodes and parses one YAML file. Never panics; bounded by `limits`.
-pub fn load(bytes: &[u8], limits: Limits) -> Result<Loaded, (LoadError, Option<String>)> {
+pub fn load(bytes: &[u8], limits: Limits) -> Result<Loaded, Box<LoadFailure>> {
     if bytes.len() > limits.max_bytes {
-        return Err((LoadError::TooLarge { size: bytes.len(), limit: limits.max_bytes }, None));
+        let error = LoadError::TooLarge {
+            size: bytes.len(),
+            limit: limits.max_bytes,
+        };
+        return Err(failure(error, None));
     }
     if let Some(at) = bytes.iter().position(|b| *b == 0) {
-        return Err((LoadError::Binary { at: pos_of_byte(bytes, at) }, None));
+        return Err(failure(
+            LoadError::Binary {
+                at: pos_of_byte(bytes, at),
+            },
+            None,
+        ));
     }
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
             let at = pos_of_byte(bytes, e.valid_up_to());
-            return Err((LoadError::NotUtf8 { at }, None));
+            return Err(failure(LoadError::NotUtf8 { at }, None));
         }
     };
     match load_str(text, limits) {
-        Ok(root) => Ok(Loaded { text: text.to_owned(), root }),
-        Err(e) => Err((e, Some(text.to_owned()))),
+        Ok(root) => Ok(Loaded {
+            text: text.to_owned(),
+            root,
+        }),
+        Err(e) => Err(failure(e, Some(text))),
     }
 }
 
@@ -128,9 +165,19 @@ pub fn load_str(text: &str, limits: Limits) -> Result<Option<Node>, LoadError> {
 fn pos_of_byte(bytes: &[u8], at: usize) -> Pos {
     let before = &bytes[..at.min(bytes.len())];
     let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
-    Pos { line, column, byte: at }
+    let line_start = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    Pos {
+        line,
+        column,
+        byte: at,
+    }
 }
 
 /// Character index → byte offset. Identity for ASCII text.
@@ -146,7 +193,10 @@ impl Offsets {
             t.push(text.len());
             t
         });
-        Offsets { table, len: text.len() }
+        Offsets {
+            table,
+            len: text.len(),
+        }
     }
 
     fn byte(&self, char_index: usize) -> usize {
@@ -157,17 +207,34 @@ impl Offsets {
     }
 
     fn pos(&self, m: Marker) -> Pos {
-        Pos { line: m.line(), column: m.col() + 1, byte: self.byte(m.index()) }
+        Pos {
+            line: m.line(),
+            column: m.col() + 1,
+            byte: self.byte(m.index()),
+        }
     }
 
     fn span(&self, s: RawSpan) -> Span {
-        Span { start: self.pos(s.start), end: self.pos(s.end) }
+        Span {
+            start: self.pos(s.start),
+            end: self.pos(s.end),
+        }
     }
 }
 
 enum Frame {
-    Seq { start: Span, anchor: usize, items: Vec<Node> },
-    Map { start: Span, anchor: usize, entries: Vec<(Key, Node)>, seen: HashSet<String>, key: Option<Key> },
+    Seq {
+        start: Span,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        start: Span,
+        anchor: usize,
+        entries: Vec<(Key, Node)>,
+        seen: HashSet<String>,
+        key: Option<Key>,
+    },
 }
 
 /// A finished node plus, for scalars, the text as written (used when the node is a key).
@@ -208,9 +275,15 @@ impl<'t> Builder<'t> {
                 let at = self.offsets.pos(*e.marker());
                 // saphyr's scanner bounds flow nesting itself (at 256 levels).
                 if e.info().contains("recursion limit") {
-                    LoadError::TooDeep { limit: self.limits.max_depth, at }
+                    LoadError::TooDeep {
+                        limit: self.limits.max_depth,
+                        at,
+                    }
                 } else {
-                    LoadError::Syntax { message: e.info().to_owned(), at }
+                    LoadError::Syntax {
+                        message: e.info().to_owned(),
+                        at,
+                    }
                 }
             })?;
             let span = self.offsets.span(raw_span);
@@ -225,7 +298,11 @@ impl<'t> Builder<'t> {
                 }
                 Event::SequenceStart(anchor, _) => {
                     self.open(span)?;
-                    self.stack.push(Frame::Seq { start: span, anchor, items: Vec::new() });
+                    self.stack.push(Frame::Seq {
+                        start: span,
+                        anchor,
+                        items: Vec::new(),
+                    });
                 }
                 Event::MappingStart(anchor, _) => {
                     self.open(span)?;
@@ -244,7 +321,10 @@ impl<'t> Builder<'t> {
                     if anchor > 0 {
                         self.anchors.insert(anchor, node.clone());
                     }
-                    self.finish(Done { node, raw: Some(value.into_owned()) })?;
+                    self.finish(Done {
+                        node,
+                        raw: Some(value.into_owned()),
+                    })?;
                 }
                 Event::Alias(id) => {
                     let Some(cost) = self.anchors.get(&id).map(Node::count) else {
@@ -269,7 +349,10 @@ impl<'t> Builder<'t> {
     fn charge(&mut self, cost: usize, at: Pos) -> Result<(), LoadError> {
         self.nodes = self.nodes.saturating_add(cost);
         if self.nodes > self.limits.max_nodes {
-            return Err(LoadError::TooManyNodes { limit: self.limits.max_nodes, at });
+            return Err(LoadError::TooManyNodes {
+                limit: self.limits.max_nodes,
+                at,
+            });
         }
         Ok(())
     }
@@ -277,21 +360,46 @@ impl<'t> Builder<'t> {
     /// Checks the limits before a collection frame is pushed.
     fn open(&mut self, span: Span) -> Result<(), LoadError> {
         if self.stack.len() >= self.limits.max_depth {
-            return Err(LoadError::TooDeep { limit: self.limits.max_depth, at: span.start });
+            return Err(LoadError::TooDeep {
+                limit: self.limits.max_depth,
+                at: span.start,
+            });
         }
         self.charge(1, span.start)
     }
 
     fn close(&mut self, end: Span) -> Result<(), LoadError> {
         let Some(frame) = self.stack.pop() else {
-            return Err(LoadError::Syntax { message: "unbalanced collection end".into(), at: end.start });
+            return Err(LoadError::Syntax {
+                message: "unbalanced collection end".into(),
+                at: end.start,
+            });
         };
         let (start, anchor, value) = match frame {
-            Frame::Seq { start, anchor, items } => (start, anchor, NodeValue::Seq(items)),
-            Frame::Map { start, anchor, entries, .. } => (start, anchor, NodeValue::Map(entries)),
+            Frame::Seq {
+                start,
+                anchor,
+                items,
+            } => (start, anchor, NodeValue::Seq(items)),
+            Frame::Map {
+                start,
+                anchor,
+                entries,
+                ..
+            } => (start, anchor, NodeValue::Map(entries)),
         };
-        let end_pos = if end.end.byte >= start.end.byte { end.end } else { start.end };
-        let node = Node { span: Span { start: start.start, end: end_pos }, value };
+        let end_pos = if end.end.byte >= start.end.byte {
+            end.end
+        } else {
+            start.end
+        };
+        let node = Node {
+            span: Span {
+                start: start.start,
+                end: end_pos,
+            },
+            value,
+        };
         if anchor > 0 {
             self.anchors.insert(anchor, node.clone());
         }
@@ -308,7 +416,9 @@ impl<'t> Builder<'t> {
                 items.push(done.node);
                 Ok(())
             }
-            Some(Frame::Map { entries, seen, key, .. }) => match key.take() {
+            Some(Frame::Map {
+                entries, seen, key, ..
+            }) => match key.take() {
                 None => {
                     let text = match (done.raw, &done.node.value) {
                         (Some(raw), _) => raw,
@@ -316,10 +426,20 @@ impl<'t> Builder<'t> {
                         _ => return Err(LoadError::ComplexKey { at: done.node.span }),
                     };
                     if !seen.insert(text.clone()) {
-                        let first = entries.iter().find(|(k, _)| k.text == text).map_or(done.node.span, |(k, _)| k.span);
-                        return Err(LoadError::DuplicateKey { key: text, first, second: done.node.span });
+                        let first = entries
+                            .iter()
+                            .find(|(k, _)| k.text == text)
+                            .map_or(done.node.span, |(k, _)| k.span);
+                        return Err(LoadError::DuplicateKey {
+                            key: text,
+                            first,
+                            second: done.node.span,
+                        });
                     }
-                    *key = Some(Key { text, span: done.node.span });
+                    *key = Some(Key {
+                        text,
+                        span: done.node.span,
+                    });
                     Ok(())
                 }
                 Some(k) => {
@@ -331,14 +451,20 @@ impl<'t> Builder<'t> {
     }
 }
 
-fn scalar(value: &str, style: ScalarStyle, tag: Option<&Cow<'_, Tag>>, span: Span) -> Result<Node, LoadError> {
-    let parsed = Scalar::parse_from_cow_and_metadata(Cow::Borrowed(value), style, tag).ok_or_else(|| {
-        LoadError::BadTaggedScalar {
-            text: value.to_owned(),
-            tag: tag.map(|t| t.to_string()).unwrap_or_default(),
-            at: span,
-        }
-    })?;
+fn scalar(
+    value: &str,
+    style: ScalarStyle,
+    tag: Option<&Cow<'_, Tag>>,
+    span: Span,
+) -> Result<Node, LoadError> {
+    let parsed =
+        Scalar::parse_from_cow_and_metadata(Cow::Borrowed(value), style, tag).ok_or_else(|| {
+            LoadError::BadTaggedScalar {
+                text: value.to_owned(),
+                tag: tag.map(|t| t.to_string()).unwrap_or_default(),
+                at: span,
+            }
+        })?;
     let value = match parsed {
         Scalar::Null => NodeValue::Null,
         Scalar::Boolean(b) => NodeValue::Bool(b),
@@ -383,7 +509,10 @@ mod tests {
     fn scalars_follow_the_core_schema() {
         let root = load_ok("a: 1\nb: '1'\nc: true\nd: ~\ne: 1.5\n1: x\n");
         let json = root.to_json();
-        assert_eq!(json, serde_json::json!({"a": 1, "b": "1", "c": true, "d": null, "e": 1.5, "1": "x"}));
+        assert_eq!(
+            json,
+            serde_json::json!({"a": 1, "b": "1", "c": true, "d": null, "e": 1.5, "1": "x"})
+        );
     }
 
     #[test]
@@ -397,10 +526,16 @@ mod tests {
             block,
         ] {
             let err = load_err(&text);
-            assert!(matches!(err, LoadError::TooDeep { limit: 64, .. }), "{err:?}");
+            assert!(
+                matches!(err, LoadError::TooDeep { limit: 64, .. }),
+                "{err:?}"
+            );
         }
         // Unclosed: the scanner reports it, still without recursing.
-        assert!(matches!(load_err(&"[".repeat(n)), LoadError::TooDeep { .. } | LoadError::Syntax { .. }));
+        assert!(matches!(
+            load_err(&"[".repeat(n)),
+            LoadError::TooDeep { .. } | LoadError::Syntax { .. }
+        ));
     }
 
     #[test]
@@ -441,17 +576,33 @@ mod tests {
 
     #[test]
     fn bytes_checks_come_first() {
-        assert!(matches!(load(b"a: \xff\n", Limits::default()), Err((LoadError::NotUtf8 { .. }, _))));
-        assert!(matches!(load(b"a: \x00\n", Limits::default()), Err((LoadError::Binary { .. }, _))));
-        let limits = Limits { max_bytes: 4, ..Limits::default() };
-        assert!(matches!(load(b"a: 12345", limits), Err((LoadError::TooLarge { .. }, _))));
+        let err = |bytes: &[u8], limits| load(bytes, limits).err().map(|f| f.error);
+        assert!(matches!(
+            err(b"a: \xff\n", Limits::default()),
+            Some(LoadError::NotUtf8 { .. })
+        ));
+        assert!(matches!(
+            err(b"a: \x00\n", Limits::default()),
+            Some(LoadError::Binary { .. })
+        ));
+        let limits = Limits {
+            max_bytes: 4,
+            ..Limits::default()
+        };
+        assert!(matches!(
+            err(b"a: 12345", limits),
+            Some(LoadError::TooLarge { .. })
+        ));
     }
 
     #[test]
     fn empty_and_multi_document_streams() {
         assert_eq!(load_str("", Limits::default()), Ok(None));
         assert_eq!(load_str("# only a comment\n", Limits::default()), Ok(None));
-        assert!(matches!(load_err("a: 1\n---\nb: 2\n"), LoadError::MultipleDocuments { .. }));
+        assert!(matches!(
+            load_err("a: 1\n---\nb: 2\n"),
+            LoadError::MultipleDocuments { .. }
+        ));
     }
 
     #[test]

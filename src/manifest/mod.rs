@@ -8,6 +8,6 @@ mod load;
 mod node;
 mod source;
 
-pub use load::{LoadError, Limits, Loaded, load, load_str};
+pub use load::{Limits, LoadError, Loaded, load, load_str};
 pub use node::{Key, Node, NodeValue, Pos, Span, push_token, tokens};
 pub use source::{DiskTree, MemoryTree, SourceTree, normalize};

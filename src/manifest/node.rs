@@ -77,7 +77,10 @@ impl Node {
 
     /// The key and value of `key` if this is a mapping holding it.
     pub fn entry(&self, key: &str) -> Option<(&Key, &Node)> {
-        self.as_map()?.iter().find(|(k, _)| k.text == key).map(|(k, v)| (k, v))
+        self.as_map()?
+            .iter()
+            .find(|(k, _)| k.text == key)
+            .map(|(k, v)| (k, v))
     }
 
     /// Converts the tree into JSON (keys as written, in document order). Recursion is bounded
@@ -150,7 +153,11 @@ impl Node {
                 .iter()
                 .find(|(k, _)| k.text == token)
                 .map(|(k, v)| (Some(k.span), v)),
-            NodeValue::Seq(items) => token.parse::<usize>().ok().and_then(|i| items.get(i)).map(|n| (None, n)),
+            NodeValue::Seq(items) => token
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| items.get(i))
+                .map(|n| (None, n)),
             _ => None,
         }
     }

@@ -66,10 +66,12 @@ impl MemoryTree {
 
 impl SourceTree for MemoryTree {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        self.files
-            .get(&normalize(path))
-            .cloned()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("{} not found", path.display())))
+        self.files.get(&normalize(path)).cloned().ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("{} not found", path.display()),
+            )
+        })
     }
 
     fn exists(&self, path: &Path) -> bool {
@@ -88,7 +90,10 @@ impl SourceTree for MemoryTree {
     fn list(&self, dir: &Path) -> io::Result<Vec<PathBuf>> {
         let d = normalize(dir);
         if !self.is_dir(&d) {
-            return Err(io::Error::new(io::ErrorKind::NotFound, format!("{} is not a directory", dir.display())));
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("{} is not a directory", dir.display()),
+            ));
         }
         let mut out: Vec<PathBuf> = self
             .files
@@ -133,8 +138,14 @@ mod tests {
         assert!(t.is_dir(Path::new("a")));
         assert!(t.exists(Path::new("./a/c/../b.yml")));
         assert!(!t.exists(Path::new("a/nope.yml")));
-        assert_eq!(t.list(Path::new("a")).unwrap(), vec![PathBuf::from("a/b.yml"), PathBuf::from("a/c")]);
-        assert_eq!(t.list(Path::new(".")).unwrap(), vec![PathBuf::from("a"), PathBuf::from("top.yml")]);
+        assert_eq!(
+            t.list(Path::new("a")).unwrap(),
+            vec![PathBuf::from("a/b.yml"), PathBuf::from("a/c")]
+        );
+        assert_eq!(
+            t.list(Path::new(".")).unwrap(),
+            vec![PathBuf::from("a"), PathBuf::from("top.yml")]
+        );
         assert_eq!(t.read(Path::new("a/c/d.yml")).unwrap(), b"y: 2");
     }
 }

@@ -98,7 +98,10 @@ impl Diagnostic {
     }
 
     pub fn warning(code: &str, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
@@ -150,7 +153,11 @@ pub struct FileRef {
 impl FileRef {
     pub fn new(path: PathBuf, display: String, text: Option<&str>) -> Self {
         let source = text.map(|t| Arc::new(NamedSource::new(display.clone(), t.to_owned())));
-        FileRef { path, display, source }
+        FileRef {
+            path,
+            display,
+            source,
+        }
     }
 }
 
@@ -175,7 +182,9 @@ impl miette::Diagnostic for Diagnostic {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_deref().map(|h| Box::new(Code(h)) as Box<dyn fmt::Display>)
+        self.help
+            .as_deref()
+            .map(|h| Box::new(Code(h)) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {

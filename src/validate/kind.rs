@@ -71,7 +71,10 @@ pub fn detect(root: &serde_json::Map<String, Value>) -> Detected {
         // A schedule missing its action: let the schedule schema say what is missing.
         None if root.contains_key("trigger") => Detected::Supported(ManifestKind::Schedule),
         // `az ml` defaults a job without `type` to a command job.
-        None if ["command", "environment", "code"].iter().any(|k| root.contains_key(*k)) => {
+        None if ["command", "environment", "code"]
+            .iter()
+            .any(|k| root.contains_key(*k)) =>
+        {
             Detected::Supported(ManifestKind::CommandJob)
         }
         None => Detected::Undetermined,
@@ -114,9 +117,14 @@ pub fn is_clearly_not_a_manifest(file_name: &str, root: &serde_json::Map<String,
             return true;
         }
     }
-    let job_type = root.get("type").and_then(Value::as_str).map(str::to_ascii_lowercase);
+    let job_type = root
+        .get("type")
+        .and_then(Value::as_str)
+        .map(str::to_ascii_lowercase);
     if root.contains_key("version")
-        && job_type.as_deref().is_some_and(|t| matches!(t, "command" | "parallel" | "pipeline" | "spark" | "sweep"))
+        && job_type
+            .as_deref()
+            .is_some_and(|t| matches!(t, "command" | "parallel" | "pipeline" | "spark" | "sweep"))
     {
         return true;
     }
@@ -138,23 +146,55 @@ mod tests {
 
     #[test]
     fn dispatch_ignores_schema_urls() {
-        let job = obj(json!({"$schema": "https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json", "command": "x"}));
+        let job = obj(
+            json!({"$schema": "https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json", "command": "x"}),
+        );
         assert_eq!(detect(&job), Detected::Supported(ManifestKind::CommandJob));
-        assert_eq!(detect(&obj(json!({"type": "AmlCompute"}))), Detected::Supported(ManifestKind::AmlCompute));
-        assert_eq!(detect(&obj(json!({"trigger": {}, "create_job": "x"}))), Detected::Supported(ManifestKind::Schedule));
-        assert!(matches!(detect(&obj(json!({"trigger": {}, "import_data": {}}))), Detected::Unsupported(_)));
-        assert!(matches!(detect(&obj(json!({"type": "automl"}))), Detected::Unsupported(_)));
-        assert_eq!(detect(&obj(json!({"type": "comand"}))), Detected::Unknown("comand".into()));
+        assert_eq!(
+            detect(&obj(json!({"type": "AmlCompute"}))),
+            Detected::Supported(ManifestKind::AmlCompute)
+        );
+        assert_eq!(
+            detect(&obj(json!({"trigger": {}, "create_job": "x"}))),
+            Detected::Supported(ManifestKind::Schedule)
+        );
+        assert!(matches!(
+            detect(&obj(json!({"trigger": {}, "import_data": {}}))),
+            Detected::Unsupported(_)
+        ));
+        assert!(matches!(
+            detect(&obj(json!({"type": "automl"}))),
+            Detected::Unsupported(_)
+        ));
+        assert_eq!(
+            detect(&obj(json!({"type": "comand"}))),
+            Detected::Unknown("comand".into())
+        );
     }
 
     #[test]
     fn walking_skips_other_yaml() {
-        assert!(is_clearly_not_a_manifest("env.yml", &obj(json!({"name": "e", "channels": ["conda-forge"], "dependencies": []}))));
+        assert!(is_clearly_not_a_manifest(
+            "env.yml",
+            &obj(json!({"name": "e", "channels": ["conda-forge"], "dependencies": []}))
+        ));
         let component = json!({"$schema": "https://azuremlschemas.azureedge.net/latest/commandComponent.schema.json", "type": "command", "command": "x"});
         assert!(is_clearly_not_a_manifest("train.yml", &obj(component)));
-        assert!(is_clearly_not_a_manifest("c.yml", &obj(json!({"type": "command", "version": 1, "command": "x"}))));
-        assert!(is_clearly_not_a_manifest("amlctl.yaml", &obj(json!({"workspace": "w"}))));
-        assert!(is_clearly_not_a_manifest("mkdocs.yml", &obj(json!({"site_name": "x"}))));
-        assert!(!is_clearly_not_a_manifest("job.yml", &obj(json!({"command": "x", "environment": "azureml:e:1"}))));
+        assert!(is_clearly_not_a_manifest(
+            "c.yml",
+            &obj(json!({"type": "command", "version": 1, "command": "x"}))
+        ));
+        assert!(is_clearly_not_a_manifest(
+            "amlctl.yaml",
+            &obj(json!({"workspace": "w"}))
+        ));
+        assert!(is_clearly_not_a_manifest(
+            "mkdocs.yml",
+            &obj(json!({"site_name": "x"}))
+        ));
+        assert!(!is_clearly_not_a_manifest(
+            "job.yml",
+            &obj(json!({"command": "x", "environment": "azureml:e:1"}))
+        ));
     }
 }

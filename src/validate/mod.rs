@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::manifest::{DiskTree, Limits, LoadError, Node, NodeValue, SourceTree, Span, load, normalize};
+use crate::manifest::{
+    DiskTree, Limits, LoadError, Node, NodeValue, SourceTree, Span, load, normalize,
+};
 use crate::model::{Kind, ManifestKind};
 
 mod diagnostic;
@@ -82,18 +84,26 @@ pub fn validate_tree(tree: &dyn SourceTree, paths: &[PathBuf]) -> ValidationRepo
 
 fn display_relative(path: &Path, cwd: Option<&Path>) -> String {
     let shown = match cwd {
-        Some(cwd) if path.is_absolute() => path.strip_prefix(cwd).map_or_else(|_| path.to_path_buf(), Path::to_path_buf),
+        Some(cwd) if path.is_absolute() => path
+            .strip_prefix(cwd)
+            .map_or_else(|_| path.to_path_buf(), Path::to_path_buf),
         _ => normalize(path),
     };
     shown.display().to_string()
 }
 
-fn validate_with(tree: &dyn SourceTree, paths: &[PathBuf], display: &dyn Fn(&Path) -> String) -> ValidationReport {
+fn validate_with(
+    tree: &dyn SourceTree,
+    paths: &[PathBuf],
+    display: &dyn Fn(&Path) -> String,
+) -> ValidationReport {
     let mut report = ValidationReport::default();
     let (files, walk_errors) = walk::collect(tree, paths);
     for (path, err) in walk_errors {
         let file = FileRef::new(path.clone(), display(&path), None);
-        report.diagnostics.push(Diagnostic::error(codes::IO_READ, err).in_file(&file));
+        report
+            .diagnostics
+            .push(Diagnostic::error(codes::IO_READ, err).in_file(&file));
     }
     let mut checked = Vec::new();
     for (path, explicit) in files {
@@ -124,25 +134,48 @@ struct Checked {
 }
 
 /// Loads and checks one file. `None` when a walked file turns out not to be a manifest.
-fn check_file(tree: &dyn SourceTree, path: &Path, display: String, explicit: bool) -> Option<Checked> {
+fn check_file(
+    tree: &dyn SourceTree,
+    path: &Path,
+    display: String,
+    explicit: bool,
+) -> Option<Checked> {
     let bare = FileRef::new(path.to_path_buf(), display.clone(), None);
-    let fail = |file: &FileRef, d: Diagnostic| Checked { manifest: None, name_span: None, file: file.clone(), diagnostics: vec![d] };
+    let fail = |file: &FileRef, d: Diagnostic| Checked {
+        manifest: None,
+        name_span: None,
+        file: file.clone(),
+        diagnostics: vec![d],
+    };
     let bytes = match tree.read(path) {
         Ok(b) => b,
-        Err(e) => return Some(fail(&bare, Diagnostic::error(codes::IO_READ, format!("cannot read file: {e}")).in_file(&bare))),
+        Err(e) => {
+            return Some(fail(
+                &bare,
+                Diagnostic::error(codes::IO_READ, format!("cannot read file: {e}")).in_file(&bare),
+            ));
+        }
     };
     let loaded = match load(&bytes, Limits::default()) {
         Ok(l) => l,
-        Err((err, text)) => {
-            let file = FileRef::new(path.to_path_buf(), display, text.as_deref());
-            return Some(fail(&file, load_diagnostic(&err).in_file(&file)));
+        Err(failure) => {
+            let file = FileRef::new(path.to_path_buf(), display, failure.text.as_deref());
+            return Some(fail(&file, load_diagnostic(&failure.error).in_file(&file)));
         }
     };
     let file = FileRef::new(path.to_path_buf(), display, Some(&loaded.text));
     let root = match loaded.root {
-        Some(Node { value: NodeValue::Null, .. }) | None => {
+        Some(Node {
+            value: NodeValue::Null,
+            ..
+        })
+        | None => {
             return explicit.then(|| {
-                fail(&file, Diagnostic::error(codes::EMPTY, "empty file: a manifest is a YAML mapping").in_file(&file))
+                fail(
+                    &file,
+                    Diagnostic::error(codes::EMPTY, "empty file: a manifest is a YAML mapping")
+                        .in_file(&file),
+                )
             });
         }
         Some(root) => root,
@@ -155,14 +188,19 @@ fn check_file(tree: &dyn SourceTree, path: &Path, display: String, explicit: boo
             NodeValue::Seq(_) => "a list",
             _ => "a single value",
         };
-        let d = Diagnostic::error(codes::NOT_A_MAPPING, format!("the top level is {found}; a manifest is a YAML mapping"))
-            .at(root.span)
-            .with_label("expected `key: value` pairs")
-            .with_help("one manifest per file, e.g. `type: amlcompute` / `name: cpu-cluster`");
+        let d = Diagnostic::error(
+            codes::NOT_A_MAPPING,
+            format!("the top level is {found}; a manifest is a YAML mapping"),
+        )
+        .at(root.span)
+        .with_label("expected `key: value` pairs")
+        .with_help("one manifest per file, e.g. `type: amlcompute` / `name: cpu-cluster`");
         return Some(fail(&file, d.in_file(&file)));
     };
     let value = root.to_json();
-    let Value::Object(map) = &value else { return None };
+    let Value::Object(map) = &value else {
+        return None;
+    };
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     if !explicit && is_clearly_not_a_manifest(file_name, map) {
         return None;
@@ -172,7 +210,10 @@ fn check_file(tree: &dyn SourceTree, path: &Path, display: String, explicit: boo
         Detected::Supported(k) => Some(k),
         Detected::Unsupported(what) => {
             let span = root.entry("type").map_or(root.span, |(_, v)| v.span);
-            let span = ["create_monitor", "import_data"].iter().find_map(|k| root.entry(k)).map_or(span, |(k, _)| k.span);
+            let span = ["create_monitor", "import_data"]
+                .iter()
+                .find_map(|k| root.entry(k))
+                .map_or(span, |(k, _)| k.span);
             diagnostics.push(
                 Diagnostic::error(codes::KIND_UNSUPPORTED, format!("unsupported kind: {what}"))
                     .at(span)
@@ -183,7 +224,8 @@ fn check_file(tree: &dyn SourceTree, path: &Path, display: String, explicit: boo
         }
         Detected::Unknown(t) => {
             let span = root.get("type").map_or(root.span, |n| n.span);
-            let mut d = Diagnostic::error(codes::KIND_UNKNOWN, format!("unknown kind `type: {t}`")).at(span);
+            let mut d = Diagnostic::error(codes::KIND_UNKNOWN, format!("unknown kind `type: {t}`"))
+                .at(span);
             if let Some(s) = did_you_mean(&t, kind::known_types()) {
                 d = d.with_help(format!("did you mean `{s}`?"));
             }
@@ -206,7 +248,11 @@ fn check_file(tree: &dyn SourceTree, path: &Path, display: String, explicit: boo
         }
         let ctx = semantic::Ctx { tree, file: path };
         for f in semantic::check(kind, &value, &ctx) {
-            let span = if f.on_key { root.key_span(&f.pointer) } else { root.span_at(&f.pointer) };
+            let span = if f.on_key {
+                root.key_span(&f.pointer)
+            } else {
+                root.span_at(&f.pointer)
+            };
             let mut d = Diagnostic::error(f.code, f.message).at(span);
             d.severity = f.severity;
             if let Some(h) = f.help {
@@ -223,11 +269,19 @@ fn check_file(tree: &dyn SourceTree, path: &Path, display: String, explicit: boo
             value: value.clone(),
         });
     }
-    let diagnostics = diagnostics.into_iter().map(|d| d.in_file(&file)).collect::<Vec<_>>();
+    let diagnostics = diagnostics
+        .into_iter()
+        .map(|d| d.in_file(&file))
+        .collect::<Vec<_>>();
     let mut diagnostics = diagnostics;
     diagnostics.sort_by_key(|d| (d.line(), d.column()));
     let name_span = root.get("name").map(|n| n.span);
-    Some(Checked { manifest, name_span, file, diagnostics })
+    Some(Checked {
+        manifest,
+        name_span,
+        file,
+        diagnostics,
+    })
 }
 
 fn load_diagnostic(err: &LoadError) -> Diagnostic {
@@ -240,15 +294,23 @@ fn load_diagnostic(err: &LoadError) -> Diagnostic {
         LoadError::Syntax { message, .. } if message.contains("tab") => {
             d.with_help("YAML indentation uses spaces; replace the tab characters")
         }
-        LoadError::DuplicateKey { .. } => d.with_label("second definition").with_help("remove one of the two"),
-        LoadError::MultipleDocuments { .. } => d.with_help("split the documents into separate files"),
+        LoadError::DuplicateKey { .. } => d
+            .with_label("second definition")
+            .with_help("remove one of the two"),
+        LoadError::MultipleDocuments { .. } => {
+            d.with_help("split the documents into separate files")
+        }
         _ => d,
     }
 }
 
 fn dotted(pointer: &str) -> String {
     let parts: Vec<String> = crate::manifest::tokens(pointer).collect();
-    if parts.is_empty() { "the manifest".to_owned() } else { format!("`{}`", parts.join(".")) }
+    if parts.is_empty() {
+        "the manifest".to_owned()
+    } else {
+        format!("`{}`", parts.join("."))
+    }
 }
 
 fn kind_label(kind: ManifestKind) -> &'static str {
@@ -267,65 +329,102 @@ fn kind_label(kind: ManifestKind) -> &'static str {
 fn schema_diagnostic(root: &Node, e: &SchemaError, kind: ManifestKind) -> Diagnostic {
     let at = dotted(&e.pointer);
     match &e.kind {
-        SchemaErrorKind::UnknownKey { key, suggestion, allowed } => {
+        SchemaErrorKind::UnknownKey {
+            key,
+            suggestion,
+            allowed,
+        } => {
             let parent = e.pointer.rsplit_once('/').map_or("", |(p, _)| p);
-            let place = if parent.is_empty() { kind_label(kind).to_owned() } else { dotted(parent) };
+            let place = if parent.is_empty() {
+                kind_label(kind).to_owned()
+            } else {
+                dotted(parent)
+            };
             let mut msg = format!("unknown key `{key}` in {place}");
             if let Some(s) = suggestion {
                 msg.push_str(&format!("; did you mean `{s}`?"));
             }
-            let mut d = Diagnostic::error(codes::UNKNOWN_KEY, msg).at(root.key_span(&e.pointer)).with_label("unknown key");
+            let mut d = Diagnostic::error(codes::UNKNOWN_KEY, msg)
+                .at(root.key_span(&e.pointer))
+                .with_label("unknown key");
             if !allowed.is_empty() && suggestion.is_none() {
                 d = d.with_help(format!("allowed keys: {}", allowed.join(", ")));
             }
             d
         }
         SchemaErrorKind::MissingKey { key } => {
-            let place = if e.pointer.is_empty() { kind_label(kind).to_owned() } else { at };
+            let place = if e.pointer.is_empty() {
+                kind_label(kind).to_owned()
+            } else {
+                at
+            };
             let span = if e.pointer.is_empty() {
                 let start = root.span.start;
                 Span { start, end: start }
             } else {
                 root.key_span(&e.pointer)
             };
-            Diagnostic::error(codes::MISSING_KEY, format!("missing required key `{key}` in {place}")).at(span)
+            Diagnostic::error(
+                codes::MISSING_KEY,
+                format!("missing required key `{key}` in {place}"),
+            )
+            .at(span)
         }
         SchemaErrorKind::WrongType { expected, found } => {
-            let d = Diagnostic::error(codes::WRONG_TYPE, format!("{at} must be {}, found {found}", article(expected)))
-                .at(root.span_at(&e.pointer))
-                .with_label(format!("expected {expected}"));
+            let d = Diagnostic::error(
+                codes::WRONG_TYPE,
+                format!("{at} must be {}, found {found}", article(expected)),
+            )
+            .at(root.span_at(&e.pointer))
+            .with_label(format!("expected {expected}"));
             if expected == "string" && matches!(*found, "integer" | "number" | "boolean") {
                 d.with_help("quote the value to make it a string, e.g. \"10\"")
             } else {
                 d
             }
         }
-        SchemaErrorKind::NotInEnum { value, allowed, suggestion } => {
+        SchemaErrorKind::NotInEnum {
+            value,
+            allowed,
+            suggestion,
+        } => {
             let mut msg = format!("{at}: `{value}` is not one of {}", allowed.join(", "));
             if let Some(s) = suggestion {
                 msg.push_str(&format!("; did you mean `{s}`?"));
             }
             Diagnostic::error(codes::BAD_ENUM, msg).at(root.span_at(&e.pointer))
         }
-        SchemaErrorKind::TooSmall { limit } => {
-            Diagnostic::error(codes::OUT_OF_RANGE, format!("{at} must be at least {limit}")).at(root.span_at(&e.pointer))
-        }
+        SchemaErrorKind::TooSmall { limit } => Diagnostic::error(
+            codes::OUT_OF_RANGE,
+            format!("{at} must be at least {limit}"),
+        )
+        .at(root.span_at(&e.pointer)),
         SchemaErrorKind::TooLarge { limit } => {
-            Diagnostic::error(codes::OUT_OF_RANGE, format!("{at} must be at most {limit}")).at(root.span_at(&e.pointer))
+            Diagnostic::error(codes::OUT_OF_RANGE, format!("{at} must be at most {limit}"))
+                .at(root.span_at(&e.pointer))
         }
-        SchemaErrorKind::TooFewItems { min } => {
-            Diagnostic::error(codes::OUT_OF_RANGE, format!("{at} needs at least {min} item(s)")).at(root.span_at(&e.pointer))
-        }
+        SchemaErrorKind::TooFewItems { min } => Diagnostic::error(
+            codes::OUT_OF_RANGE,
+            format!("{at} needs at least {min} item(s)"),
+        )
+        .at(root.span_at(&e.pointer)),
         SchemaErrorKind::NoVariant { expected } => Diagnostic::error(
             codes::NO_VARIANT,
-            format!("{at} does not match any allowed form (expected {})", expected.join("; or ")),
+            format!(
+                "{at} does not match any allowed form (expected {})",
+                expected.join("; or ")
+            ),
         )
         .at(root.span_at(&e.pointer)),
     }
 }
 
 fn article(t: &str) -> String {
-    if t.starts_with(['a', 'e', 'i', 'o', 'u']) { format!("an {t}") } else { format!("a {t}") }
+    if t.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        format!("an {t}")
+    } else {
+        format!("a {t}")
+    }
 }
 
 /// Reports every name declared twice for the same resource kind, at the later declaration.
@@ -343,10 +442,16 @@ fn unique_names(checked: &mut [Checked]) {
             Some((other, other_line)) => {
                 let mut d = Diagnostic::error(
                     codes::NAME_DUPLICATE,
-                    format!("{} name `{name}` is already declared in {other}:{other_line}", key.0),
+                    format!(
+                        "{} name `{name}` is already declared in {other}:{other_line}",
+                        key.0
+                    ),
                 )
                 .with_label("duplicate name")
-                .with_help(format!("{} names must be unique across all manifests", key.0));
+                .with_help(format!(
+                    "{} names must be unique across all manifests",
+                    key.0
+                ));
                 if let Some(span) = c.name_span {
                     d = d.at(span);
                 }

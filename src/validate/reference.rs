@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::manifest::{LoadError, Limits, SourceTree, load, normalize};
+use crate::manifest::{Limits, LoadError, SourceTree, load, normalize};
 
 use super::semantic::refs::strip_file_scheme;
 
@@ -24,7 +24,7 @@ pub enum ReferenceError {
     Load {
         path: PathBuf,
         #[source]
-        source: LoadError,
+        source: Box<LoadError>,
     },
     #[error("`{}` is empty or is not a YAML mapping", path.display())]
     NotAMapping { path: PathBuf },
@@ -39,13 +39,23 @@ pub fn resolve_relative(from_file: &Path, reference: &str) -> PathBuf {
 /// Loads the YAML file `reference` (relative to `from_file`) and converts it to JSON.
 /// Returns the resolved path with the value. Used for schedules' `create_job` and pipeline
 /// steps' `component`.
-pub fn load_referenced(tree: &dyn SourceTree, from_file: &Path, reference: &str) -> Result<(PathBuf, Value), ReferenceError> {
+pub fn load_referenced(
+    tree: &dyn SourceTree,
+    from_file: &Path,
+    reference: &str,
+) -> Result<(PathBuf, Value), ReferenceError> {
     let path = resolve_relative(from_file, reference);
     if !tree.exists(&path) {
         return Err(ReferenceError::Missing { path });
     }
-    let bytes = tree.read(&path).map_err(|source| ReferenceError::Read { path: path.clone(), source })?;
-    let loaded = load(&bytes, Limits::default()).map_err(|(source, _)| ReferenceError::Load { path: path.clone(), source })?;
+    let bytes = tree.read(&path).map_err(|source| ReferenceError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let loaded = load(&bytes, Limits::default()).map_err(|f| ReferenceError::Load {
+        path: path.clone(),
+        source: Box::new(f.error),
+    })?;
     match loaded.root.map(|r| r.to_json()) {
         Some(v @ Value::Object(_)) => Ok((path, v)),
         _ => Err(ReferenceError::NotAMapping { path }),
@@ -61,12 +71,22 @@ mod tests {
     fn loads_relative_to_the_manifest() {
         let mut t = MemoryTree::new();
         t.insert("schedules/nightly.yml", "create_job: ../jobs/train.yml\n");
-        t.insert("jobs/train.yml", "command: echo\nenvironment: azureml:e:1\n");
+        t.insert(
+            "jobs/train.yml",
+            "command: echo\nenvironment: azureml:e:1\n",
+        );
         t.insert("jobs/list.yml", "- a\n");
-        let (path, v) = load_referenced(&t, Path::new("schedules/nightly.yml"), "../jobs/train.yml").unwrap();
+        let (path, v) =
+            load_referenced(&t, Path::new("schedules/nightly.yml"), "../jobs/train.yml").unwrap();
         assert_eq!(path, PathBuf::from("jobs/train.yml"));
         assert_eq!(v["command"], "echo");
-        assert!(matches!(load_referenced(&t, Path::new("schedules/nightly.yml"), "./nope.yml"), Err(ReferenceError::Missing { .. })));
-        assert!(matches!(load_referenced(&t, Path::new("jobs/x.yml"), "list.yml"), Err(ReferenceError::NotAMapping { .. })));
+        assert!(matches!(
+            load_referenced(&t, Path::new("schedules/nightly.yml"), "./nope.yml"),
+            Err(ReferenceError::Missing { .. })
+        ));
+        assert!(matches!(
+            load_referenced(&t, Path::new("jobs/x.yml"), "list.yml"),
+            Err(ReferenceError::NotAMapping { .. })
+        ));
     }
 }

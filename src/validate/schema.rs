@@ -28,14 +28,38 @@ pub struct EmbeddedSchema {
 
 /// Every schema, for `amlctl schema export`.
 pub const SCHEMAS: [EmbeddedSchema; 8] = [
-    EmbeddedSchema { file_name: "computeinstance.schema.json", text: include_str!("../../schemas/computeinstance.schema.json") },
-    EmbeddedSchema { file_name: "amlcompute.schema.json", text: include_str!("../../schemas/amlcompute.schema.json") },
-    EmbeddedSchema { file_name: "kubernetes.schema.json", text: include_str!("../../schemas/kubernetes.schema.json") },
-    EmbeddedSchema { file_name: "schedule.schema.json", text: include_str!("../../schemas/schedule.schema.json") },
-    EmbeddedSchema { file_name: "commandjob.schema.json", text: include_str!("../../schemas/commandjob.schema.json") },
-    EmbeddedSchema { file_name: "paralleljob.schema.json", text: include_str!("../../schemas/paralleljob.schema.json") },
-    EmbeddedSchema { file_name: "pipelinejob.schema.json", text: include_str!("../../schemas/pipelinejob.schema.json") },
-    EmbeddedSchema { file_name: "sweepjob.schema.json", text: include_str!("../../schemas/sweepjob.schema.json") },
+    EmbeddedSchema {
+        file_name: "computeinstance.schema.json",
+        text: include_str!("../../schemas/computeinstance.schema.json"),
+    },
+    EmbeddedSchema {
+        file_name: "amlcompute.schema.json",
+        text: include_str!("../../schemas/amlcompute.schema.json"),
+    },
+    EmbeddedSchema {
+        file_name: "kubernetes.schema.json",
+        text: include_str!("../../schemas/kubernetes.schema.json"),
+    },
+    EmbeddedSchema {
+        file_name: "schedule.schema.json",
+        text: include_str!("../../schemas/schedule.schema.json"),
+    },
+    EmbeddedSchema {
+        file_name: "commandjob.schema.json",
+        text: include_str!("../../schemas/commandjob.schema.json"),
+    },
+    EmbeddedSchema {
+        file_name: "paralleljob.schema.json",
+        text: include_str!("../../schemas/paralleljob.schema.json"),
+    },
+    EmbeddedSchema {
+        file_name: "pipelinejob.schema.json",
+        text: include_str!("../../schemas/pipelinejob.schema.json"),
+    },
+    EmbeddedSchema {
+        file_name: "sweepjob.schema.json",
+        text: include_str!("../../schemas/sweepjob.schema.json"),
+    },
 ];
 
 fn index(kind: ManifestKind) -> usize {
@@ -56,7 +80,10 @@ fn index(kind: ManifestKind) -> usize {
 pub fn schema_for(kind: ManifestKind) -> &'static Value {
     static PARSED: OnceLock<Vec<Value>> = OnceLock::new();
     let all = PARSED.get_or_init(|| {
-        SCHEMAS.iter().map(|s| serde_json::from_str(s.text).unwrap_or(Value::Bool(true))).collect()
+        SCHEMAS
+            .iter()
+            .map(|s| serde_json::from_str(s.text).unwrap_or(Value::Bool(true)))
+            .collect()
     });
     &all[index(kind)]
 }
@@ -70,14 +97,35 @@ pub struct SchemaError {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum SchemaErrorKind {
-    UnknownKey { key: String, suggestion: Option<String>, allowed: Vec<String> },
-    MissingKey { key: String },
-    WrongType { expected: String, found: &'static str },
-    NotInEnum { value: String, allowed: Vec<String>, suggestion: Option<String> },
-    TooSmall { limit: f64 },
-    TooLarge { limit: f64 },
-    TooFewItems { min: u64 },
-    NoVariant { expected: Vec<String> },
+    UnknownKey {
+        key: String,
+        suggestion: Option<String>,
+        allowed: Vec<String>,
+    },
+    MissingKey {
+        key: String,
+    },
+    WrongType {
+        expected: String,
+        found: &'static str,
+    },
+    NotInEnum {
+        value: String,
+        allowed: Vec<String>,
+        suggestion: Option<String>,
+    },
+    TooSmall {
+        limit: f64,
+    },
+    TooLarge {
+        limit: f64,
+    },
+    TooFewItems {
+        min: u64,
+    },
+    NoVariant {
+        expected: Vec<String>,
+    },
 }
 
 /// Validates `instance` against `schema`, returning every violation.
@@ -130,7 +178,10 @@ impl<'s> Validator<'s> {
             if !expected.is_empty() && !expected.iter().any(|e| type_matches(e, inst)) {
                 out.push(SchemaError {
                     pointer: ptr.to_owned(),
-                    kind: SchemaErrorKind::WrongType { expected: expected.join(" or "), found: json_type(inst) },
+                    kind: SchemaErrorKind::WrongType {
+                        expected: expected.join(" or "),
+                        found: json_type(inst),
+                    },
                 });
                 return;
             }
@@ -142,12 +193,21 @@ impl<'s> Validator<'s> {
                 _ => a == inst,
             });
             if !ok {
-                let names: Vec<String> = allowed.iter().map(|a| a.as_str().map_or_else(|| a.to_string(), str::to_owned)).collect();
-                let value = inst.as_str().map_or_else(|| inst.to_string(), str::to_owned);
+                let names: Vec<String> = allowed
+                    .iter()
+                    .map(|a| a.as_str().map_or_else(|| a.to_string(), str::to_owned))
+                    .collect();
+                let value = inst
+                    .as_str()
+                    .map_or_else(|| inst.to_string(), str::to_owned);
                 let suggestion = did_you_mean(&value, names.iter().map(String::as_str));
                 out.push(SchemaError {
                     pointer: ptr.to_owned(),
-                    kind: SchemaErrorKind::NotInEnum { value, allowed: names, suggestion },
+                    kind: SchemaErrorKind::NotInEnum {
+                        value,
+                        allowed: names,
+                        suggestion,
+                    },
                 });
             }
         }
@@ -155,12 +215,18 @@ impl<'s> Validator<'s> {
             if let Some(min) = s.get("minimum").and_then(Value::as_f64)
                 && n < min
             {
-                out.push(SchemaError { pointer: ptr.to_owned(), kind: SchemaErrorKind::TooSmall { limit: min } });
+                out.push(SchemaError {
+                    pointer: ptr.to_owned(),
+                    kind: SchemaErrorKind::TooSmall { limit: min },
+                });
             }
             if let Some(max) = s.get("maximum").and_then(Value::as_f64)
                 && n > max
             {
-                out.push(SchemaError { pointer: ptr.to_owned(), kind: SchemaErrorKind::TooLarge { limit: max } });
+                out.push(SchemaError {
+                    pointer: ptr.to_owned(),
+                    kind: SchemaErrorKind::TooLarge { limit: max },
+                });
             }
         }
         match inst {
@@ -169,7 +235,10 @@ impl<'s> Validator<'s> {
                 if let Some(min) = s.get("minItems").and_then(Value::as_u64)
                     && (items.len() as u64) < min
                 {
-                    out.push(SchemaError { pointer: ptr.to_owned(), kind: SchemaErrorKind::TooFewItems { min } });
+                    out.push(SchemaError {
+                        pointer: ptr.to_owned(),
+                        kind: SchemaErrorKind::TooFewItems { min },
+                    });
                 }
                 if let Some(item_schema) = s.get("items") {
                     for (i, item) in items.iter().enumerate() {
@@ -197,7 +266,9 @@ impl<'s> Validator<'s> {
                 if !map.contains_key(key) {
                     out.push(SchemaError {
                         pointer: ptr.to_owned(),
-                        kind: SchemaErrorKind::MissingKey { key: key.to_owned() },
+                        kind: SchemaErrorKind::MissingKey {
+                            key: key.to_owned(),
+                        },
                     });
                 }
             }
@@ -210,11 +281,17 @@ impl<'s> Validator<'s> {
             }
             match s.get("additionalProperties") {
                 Some(Value::Bool(false)) => {
-                    let allowed: Vec<String> = props.map(|p| p.keys().cloned().collect()).unwrap_or_default();
+                    let allowed: Vec<String> = props
+                        .map(|p| p.keys().cloned().collect())
+                        .unwrap_or_default();
                     let suggestion = did_you_mean(key, allowed.iter().map(String::as_str));
                     out.push(SchemaError {
                         pointer: child,
-                        kind: SchemaErrorKind::UnknownKey { key: key.clone(), suggestion, allowed },
+                        kind: SchemaErrorKind::UnknownKey {
+                            key: key.clone(),
+                            suggestion,
+                            allowed,
+                        },
                     });
                 }
                 Some(extra @ Value::Object(_)) => self.check(extra, value, &child, out),
@@ -245,18 +322,28 @@ impl<'s> Validator<'s> {
             return;
         }
         let expected = branches.iter().map(|b| self.describe(b)).collect();
-        out.push(SchemaError { pointer: ptr.to_owned(), kind: SchemaErrorKind::NoVariant { expected } });
+        out.push(SchemaError {
+            pointer: ptr.to_owned(),
+            kind: SchemaErrorKind::NoVariant { expected },
+        });
     }
 
     /// The branch whose errors explain the failure best: the one whose `type` discriminator
     /// matches the instance's `type`, else the default variant for a type-less object, else the
     /// only branch whose JSON type matches.
-    fn best_branch(&self, s: &serde_json::Map<String, Value>, branches: &'s [Value], inst: &Value) -> Option<usize> {
+    fn best_branch(
+        &self,
+        s: &serde_json::Map<String, Value>,
+        branches: &'s [Value],
+        inst: &Value,
+    ) -> Option<usize> {
         if let Value::Object(map) = inst {
             match map.get("type").and_then(Value::as_str) {
                 Some(t) => {
                     let hit = branches.iter().position(|b| {
-                        self.discriminator_values(b).iter().any(|v| v.eq_ignore_ascii_case(t))
+                        self.discriminator_values(b)
+                            .iter()
+                            .any(|v| v.eq_ignore_ascii_case(t))
                     });
                     if hit.is_some() {
                         return hit;
@@ -279,7 +366,11 @@ impl<'s> Validator<'s> {
     }
 
     fn deref(&self, b: &'s Value) -> &'s Value {
-        match b.get("$ref").and_then(Value::as_str).and_then(|r| self.resolve(r)) {
+        match b
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| self.resolve(r))
+        {
             Some(t) => t,
             None => b,
         }
@@ -299,7 +390,9 @@ impl<'s> Validator<'s> {
             Some(Value::String(t)) => vec![t.as_str()],
             Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
             _ => match b.get("anyOf") {
-                Some(Value::Array(inner)) => inner.iter().flat_map(|i| self.branch_types(i)).collect(),
+                Some(Value::Array(inner)) => {
+                    inner.iter().flat_map(|i| self.branch_types(i)).collect()
+                }
                 _ => Vec::new(),
             },
         }
@@ -316,7 +409,11 @@ impl<'s> Validator<'s> {
             return format!("one of {}", vals.join(", "));
         }
         let types = self.branch_types(b);
-        if types.is_empty() { "a value".to_owned() } else { types.join(" or ") }
+        if types.is_empty() {
+            "a value".to_owned()
+        } else {
+            types.join(" or ")
+        }
     }
 }
 
@@ -329,23 +426,37 @@ mod tests {
     #[test]
     fn embedded_schemas_parse_and_their_refs_resolve() {
         for s in &SCHEMAS {
-            let v: Value = serde_json::from_str(s.text).unwrap_or_else(|e| panic!("{}: {e}", s.file_name));
+            let v: Value =
+                serde_json::from_str(s.text).unwrap_or_else(|e| panic!("{}: {e}", s.file_name));
             assert_eq!(v["$schema"], "https://json-schema.org/draft/2020-12/schema");
-            assert!(v["$id"].as_str().is_some_and(|id| id.ends_with(s.file_name)));
+            assert!(
+                v["$id"]
+                    .as_str()
+                    .is_some_and(|id| id.ends_with(s.file_name))
+            );
             let text = s.text;
             for part in text.split("\"$ref\": \"").skip(1) {
                 let r = &part[..part.find('"').unwrap()];
-                assert!(v.pointer(r.trim_start_matches('#')).is_some(), "{}: dangling {r}", s.file_name);
+                assert!(
+                    v.pointer(r.trim_start_matches('#')).is_some(),
+                    "{}: dangling {r}",
+                    s.file_name
+                );
             }
         }
     }
 
     #[test]
     fn unknown_keys_get_suggestions() {
-        let errs = validate(schema_for(ManifestKind::AmlCompute), &json!({"name": "c", "type": "amlcompute", "max_instance": 2}));
+        let errs = validate(
+            schema_for(ManifestKind::AmlCompute),
+            &json!({"name": "c", "type": "amlcompute", "max_instance": 2}),
+        );
         assert_eq!(errs.len(), 1);
         match &errs[0].kind {
-            SchemaErrorKind::UnknownKey { key, suggestion, .. } => {
+            SchemaErrorKind::UnknownKey {
+                key, suggestion, ..
+            } => {
                 assert_eq!(key, "max_instance");
                 assert_eq!(suggestion.as_deref(), Some("max_instances"));
             }
@@ -357,13 +468,27 @@ mod tests {
     #[test]
     fn enums_ignore_case_only_when_flagged() {
         let schema = schema_for(ManifestKind::AmlCompute);
-        assert!(validate(schema, &json!({"name": "c", "type": "AmlCompute", "tier": "Low_Priority"})).is_empty());
-        let errs = validate(schema, &json!({"name": "c", "type": "amlcompute", "tier": "lowpriority"}));
-        assert!(matches!(&errs[0].kind, SchemaErrorKind::NotInEnum { suggestion: Some(s), .. } if s == "low_priority"));
+        assert!(
+            validate(
+                schema,
+                &json!({"name": "c", "type": "AmlCompute", "tier": "Low_Priority"})
+            )
+            .is_empty()
+        );
+        let errs = validate(
+            schema,
+            &json!({"name": "c", "type": "amlcompute", "tier": "lowpriority"}),
+        );
+        assert!(
+            matches!(&errs[0].kind, SchemaErrorKind::NotInEnum { suggestion: Some(s), .. } if s == "low_priority")
+        );
         let par = schema_for(ManifestKind::ParallelJob);
         let job = json!({"type": "parallel", "task": {"type": "run_function", "environment": "azureml:e:1"}, "logging_level": "info"});
         let errs = validate(par, &job);
-        assert!(matches!(&errs[0].kind, SchemaErrorKind::NotInEnum { suggestion: Some(s), .. } if s == "INFO"), "{errs:?}");
+        assert!(
+            matches!(&errs[0].kind, SchemaErrorKind::NotInEnum { suggestion: Some(s), .. } if s == "INFO"),
+            "{errs:?}"
+        );
     }
 
     #[test]
@@ -380,9 +505,31 @@ mod tests {
         let schema = schema_for(ManifestKind::ParallelJob);
         let job = json!({"type": "parallel", "task": {"type": "run_function", "environment": "azureml:e:1"}, "mini_batch_size": 10, "max_concurrency_per_instance": 0});
         let errs = validate(schema, &job);
-        assert!(errs.iter().any(|e| e.pointer == "/mini_batch_size" && matches!(e.kind, SchemaErrorKind::WrongType { found: "integer", .. })));
-        assert!(errs.iter().any(|e| e.pointer == "/max_concurrency_per_instance" && matches!(e.kind, SchemaErrorKind::TooSmall { .. })));
-        let errs = validate(schema_for(ManifestKind::CommandJob), &json!({"command": "x"}));
-        assert_eq!(errs, vec![SchemaError { pointer: String::new(), kind: SchemaErrorKind::MissingKey { key: "environment".into() } }]);
+        assert!(errs.iter().any(|e| e.pointer == "/mini_batch_size"
+            && matches!(
+                e.kind,
+                SchemaErrorKind::WrongType {
+                    found: "integer",
+                    ..
+                }
+            )));
+        assert!(
+            errs.iter()
+                .any(|e| e.pointer == "/max_concurrency_per_instance"
+                    && matches!(e.kind, SchemaErrorKind::TooSmall { .. }))
+        );
+        let errs = validate(
+            schema_for(ManifestKind::CommandJob),
+            &json!({"command": "x"}),
+        );
+        assert_eq!(
+            errs,
+            vec![SchemaError {
+                pointer: String::new(),
+                kind: SchemaErrorKind::MissingKey {
+                    key: "environment".into()
+                }
+            }]
+        );
     }
 }

@@ -6,7 +6,11 @@ pub fn did_you_mean<'a>(input: &str, candidates: impl Iterator<Item = &'a str>) 
     let lower = input.to_lowercase();
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
-        let d = if c.to_lowercase() == lower { 0 } else { strsim::damerau_levenshtein(&lower, &c.to_lowercase()) };
+        let d = if c.to_lowercase() == lower {
+            0
+        } else {
+            strsim::damerau_levenshtein(&lower, &c.to_lowercase())
+        };
         if best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c));
         }
@@ -22,9 +26,18 @@ mod tests {
     #[test]
     fn suggests_close_names_only() {
         let keys = ["command", "compute", "environment", "code"];
-        assert_eq!(did_you_mean("comand", keys.iter().copied()).as_deref(), Some("command"));
-        assert_eq!(did_you_mean("enviroment", keys.iter().copied()).as_deref(), Some("environment"));
-        assert_eq!(did_you_mean("Code", keys.iter().copied()).as_deref(), Some("code"));
+        assert_eq!(
+            did_you_mean("comand", keys.iter().copied()).as_deref(),
+            Some("command")
+        );
+        assert_eq!(
+            did_you_mean("enviroment", keys.iter().copied()).as_deref(),
+            Some("environment")
+        );
+        assert_eq!(
+            did_you_mean("Code", keys.iter().copied()).as_deref(),
+            Some("code")
+        );
         assert_eq!(did_you_mean("xyzzy_flub", keys.iter().copied()), None);
     }
 }

@@ -12,7 +12,11 @@ fn check(files: &[(&str, &str)]) -> (ValidationReport, Vec<(String, usize, Strin
         tree.insert(p, *text);
     }
     let report = validate_tree(&tree, &[PathBuf::from(".")]);
-    let got = report.diagnostics.iter().map(|d| (d.display_path.clone(), d.line(), d.code.clone())).collect();
+    let got = report
+        .diagnostics
+        .iter()
+        .map(|d| (d.display_path.clone(), d.line(), d.code.clone()))
+        .collect();
     (report, got)
 }
 
@@ -24,14 +28,21 @@ fn clean_manifests_come_back_with_kind_name_and_line() {
     assert!(diags.is_empty(), "{diags:?}");
     assert_eq!(report.files, 1);
     let m = &report.manifests[0];
-    assert_eq!((m.kind, m.name.as_deref(), m.line), (ManifestKind::AmlCompute, Some("cpu-cluster"), 1));
-    assert_eq!(m.value["$schema"], "https://azuremlschemas.azureedge.net/latest/amlCompute.schema.json");
+    assert_eq!(
+        (m.kind, m.name.as_deref(), m.line),
+        (ManifestKind::AmlCompute, Some("cpu-cluster"), 1)
+    );
+    assert_eq!(
+        m.value["$schema"],
+        "https://azuremlschemas.azureedge.net/latest/amlCompute.schema.json"
+    );
     assert_eq!(m.path, PathBuf::from("compute/cluster.yml"));
 }
 
 #[test]
 fn all_problems_of_all_files_are_reported() {
-    let bad_cluster = "name: 1cluster\ntype: amlcompute\nmin_instances: 3\nmax_instances: 2\nmax_instance: 4\n";
+    let bad_cluster =
+        "name: 1cluster\ntype: amlcompute\nmin_instances: 3\nmax_instances: 2\nmax_instance: 4\n";
     let bad_job = "command: python x.py ${{inputs.lr}}\nenvironment: azureml:env:1\ncompute: azureml:cpu-cluster\n";
     let (report, diags) = check(&[("a.yml", bad_cluster), ("b.yml", bad_job)]);
     assert_eq!(
@@ -50,7 +61,10 @@ fn all_problems_of_all_files_are_reported() {
 #[test]
 fn duplicate_names_across_files() {
     let (_, diags) = check(&[("a.yml", CLUSTER), ("b.yml", CLUSTER)]);
-    assert_eq!(diags, vec![("b.yml".into(), 2, codes::NAME_DUPLICATE.into())]);
+    assert_eq!(
+        diags,
+        vec![("b.yml".into(), 2, codes::NAME_DUPLICATE.into())]
+    );
 }
 
 #[test]
@@ -65,7 +79,11 @@ fn same_name_different_kinds_is_fine() {
 fn walking_skips_non_manifests_but_named_files_are_checked() {
     let conda = "name: env\nchannels: [conda-forge]\ndependencies: [python=3.10]\n";
     let list = "- a\n- b\n";
-    let (report, diags) = check(&[("env/conda.yml", conda), ("list.yml", list), ("amlctl.yaml", "workspace: w\n")]);
+    let (report, diags) = check(&[
+        ("env/conda.yml", conda),
+        ("list.yml", list),
+        ("amlctl.yaml", "workspace: w\n"),
+    ]);
     assert!(diags.is_empty(), "{diags:?}");
     assert_eq!(report.files, 0);
 
@@ -77,8 +95,17 @@ fn walking_skips_non_manifests_but_named_files_are_checked() {
 
 #[test]
 fn unsupported_and_unknown_kinds() {
-    let (_, diags) = check(&[("a.yml", "type: automl\ntask: classification\n"), ("b.yml", "type: amlcomptue\nname: x\n")]);
-    assert_eq!(diags, vec![("a.yml".into(), 1, codes::KIND_UNSUPPORTED.into()), ("b.yml".into(), 1, codes::KIND_UNKNOWN.into())]);
+    let (_, diags) = check(&[
+        ("a.yml", "type: automl\ntask: classification\n"),
+        ("b.yml", "type: amlcomptue\nname: x\n"),
+    ]);
+    assert_eq!(
+        diags,
+        vec![
+            ("a.yml".into(), 1, codes::KIND_UNSUPPORTED.into()),
+            ("b.yml".into(), 1, codes::KIND_UNKNOWN.into())
+        ]
+    );
 }
 
 #[test]
@@ -86,13 +113,26 @@ fn schema_errors_point_at_the_yaml_node() {
     let job = "command: echo\nenvironment: azureml:e:1\nresources:\n  instance_count: many\n";
     let (report, _) = check(&[("j.yml", job)]);
     let d = &report.diagnostics[0];
-    assert_eq!((d.code.as_str(), d.line(), d.column()), (codes::WRONG_TYPE, 4, 19));
-    assert!(d.message.contains("resources.instance_count"), "{}", d.message);
+    assert_eq!(
+        (d.code.as_str(), d.line(), d.column()),
+        (codes::WRONG_TYPE, 4, 19)
+    );
+    assert!(
+        d.message.contains("resources.instance_count"),
+        "{}",
+        d.message
+    );
 }
 
 #[test]
 fn yaml_errors_become_diagnostics() {
-    let (_, diags) = check(&[("dup.yml", "name: a\nname: b\n"), ("tab.yml", "a:\n\tb: 1\n")]);
-    assert_eq!(diags[0], ("dup.yml".into(), 2, "amlctl::yaml::duplicate-key".into()));
+    let (_, diags) = check(&[
+        ("dup.yml", "name: a\nname: b\n"),
+        ("tab.yml", "a:\n\tb: 1\n"),
+    ]);
+    assert_eq!(
+        diags[0],
+        ("dup.yml".into(), 2, "amlctl::yaml::duplicate-key".into())
+    );
     assert_eq!(diags[1].2, "amlctl::yaml::syntax");
 }

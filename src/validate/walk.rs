@@ -7,9 +7,12 @@ use crate::manifest::SourceTree;
 
 const MAX_DEPTH: usize = 32;
 
+/// Files to check with "named explicitly", and paths that could not be used with why.
+pub type Collected = (Vec<(PathBuf, bool)>, Vec<(PathBuf, String)>);
+
 /// `(path, named explicitly)` for every file to check, sorted within each directory, plus
 /// an error message per path that could not be used.
-pub fn collect(tree: &dyn SourceTree, paths: &[PathBuf]) -> (Vec<(PathBuf, bool)>, Vec<(PathBuf, String)>) {
+pub fn collect(tree: &dyn SourceTree, paths: &[PathBuf]) -> Collected {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for p in paths {
@@ -31,10 +34,18 @@ fn is_yaml(p: &Path) -> bool {
 }
 
 fn hidden(p: &Path) -> bool {
-    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.') && n != "." && n != "..")
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with('.') && n != "." && n != "..")
 }
 
-fn walk(tree: &dyn SourceTree, dir: &Path, depth: usize, files: &mut Vec<(PathBuf, bool)>, errors: &mut Vec<(PathBuf, String)>) {
+fn walk(
+    tree: &dyn SourceTree,
+    dir: &Path,
+    depth: usize,
+    files: &mut Vec<(PathBuf, bool)>,
+    errors: &mut Vec<(PathBuf, String)>,
+) {
     if depth > MAX_DEPTH {
         return;
     }

@@ -51,7 +51,9 @@ pub fn resolve(expr: &str, scope: &Scope) -> Result<(), String> {
     let parts: Vec<&str> = expr.split('.').map(str::trim).collect();
     let declared = |set: &Option<BTreeSet<String>>, what: &str, name: &str| -> Result<(), String> {
         match set {
-            Some(names) if !names.contains(name) => Err(format!("no {what} named `{name}`{}", listing(names))),
+            Some(names) if !names.contains(name) => {
+                Err(format!("no {what} named `{name}`{}", listing(names)))
+            }
             _ => Ok(()),
         }
     };
@@ -68,17 +70,24 @@ pub fn resolve(expr: &str, scope: &Scope) -> Result<(), String> {
             };
             match rest {
                 ["inputs", name, ..] => declared(&Some(p.inputs.clone()), "pipeline input", name),
-                ["outputs", name, ..] => declared(&Some(p.outputs.clone()), "pipeline output", name),
+                ["outputs", name, ..] => {
+                    declared(&Some(p.outputs.clone()), "pipeline output", name)
+                }
                 ["jobs", step, "outputs", out, ..] => match p.jobs.get(*step) {
-                    None => Err(format!("no pipeline step named `{step}`{}", listing(&p.jobs.keys().cloned().collect()))),
-                    Some(Some(outs)) if !outs.contains(*out) => {
-                        Err(format!("step `{step}` has no output named `{out}`{}", listing(outs)))
-                    }
+                    None => Err(format!(
+                        "no pipeline step named `{step}`{}",
+                        listing(&p.jobs.keys().cloned().collect())
+                    )),
+                    Some(Some(outs)) if !outs.contains(*out) => Err(format!(
+                        "step `{step}` has no output named `{out}`{}",
+                        listing(outs)
+                    )),
                     _ => Ok(()),
                 },
-                ["jobs", step, ..] if !p.jobs.contains_key(*step) => {
-                    Err(format!("no pipeline step named `{step}`{}", listing(&p.jobs.keys().cloned().collect())))
-                }
+                ["jobs", step, ..] if !p.jobs.contains_key(*step) => Err(format!(
+                    "no pipeline step named `{step}`{}",
+                    listing(&p.jobs.keys().cloned().collect())
+                )),
                 _ => Ok(()),
             }
         }
@@ -92,7 +101,10 @@ fn listing(names: &BTreeSet<String>) -> String {
     if names.is_empty() {
         " (none declared)".to_owned()
     } else {
-        format!(" (declared: {})", names.iter().cloned().collect::<Vec<_>>().join(", "))
+        format!(
+            " (declared: {})",
+            names.iter().cloned().collect::<Vec<_>>().join(", ")
+        )
     }
 }
 
@@ -113,17 +125,35 @@ mod tests {
 
     #[test]
     fn resolution() {
-        let scope = Scope { inputs: Some(set(&["a"])), outputs: Some(set(&[])), ..Scope::default() };
+        let scope = Scope {
+            inputs: Some(set(&["a"])),
+            outputs: Some(set(&[])),
+            ..Scope::default()
+        };
         assert_eq!(resolve("inputs.a", &scope), Ok(()));
-        assert!(resolve("inputs.b", &scope).unwrap_err().contains("declared: a"));
-        assert!(resolve("outputs.o", &scope).unwrap_err().contains("none declared"));
+        assert!(
+            resolve("inputs.b", &scope)
+                .unwrap_err()
+                .contains("declared: a")
+        );
+        assert!(
+            resolve("outputs.o", &scope)
+                .unwrap_err()
+                .contains("none declared")
+        );
         assert!(resolve("search_space.lr", &scope).is_err());
         assert!(resolve("parent.inputs.x", &scope).is_err());
         assert_eq!(resolve("name", &scope), Ok(()));
-        let mut parent = ParentScope { inputs: set(&["data"]), ..ParentScope::default() };
+        let mut parent = ParentScope {
+            inputs: set(&["data"]),
+            ..ParentScope::default()
+        };
         parent.jobs.insert("prep".into(), Some(set(&["clean"])));
         parent.jobs.insert("comp".into(), None);
-        let scope = Scope { parent: Some(parent), ..Scope::default() };
+        let scope = Scope {
+            parent: Some(parent),
+            ..Scope::default()
+        };
         assert_eq!(resolve("parent.inputs.data", &scope), Ok(()));
         assert_eq!(resolve("parent.jobs.prep.outputs.clean", &scope), Ok(()));
         assert_eq!(resolve("parent.jobs.comp.outputs.anything", &scope), Ok(()));

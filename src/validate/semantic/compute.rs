@@ -11,10 +11,16 @@ const IDLE_MIN: i64 = 15;
 const IDLE_MAX: i64 = 3 * 24 * 60;
 
 pub fn check_compute_instance(root: &Value, out: &mut Vec<Finding>) {
-    if let Some(m) = root.get("idle_time_before_shutdown_minutes").and_then(Value::as_i64) {
+    if let Some(m) = root
+        .get("idle_time_before_shutdown_minutes")
+        .and_then(Value::as_i64)
+    {
         idle_bounds(m, "/idle_time_before_shutdown_minutes", out);
     }
-    if let Some(text) = root.get("idle_time_before_shutdown").and_then(Value::as_str) {
+    if let Some(text) = root
+        .get("idle_time_before_shutdown")
+        .and_then(Value::as_str)
+    {
         match iso_minutes(text) {
             Some(m) => idle_bounds(m, "/idle_time_before_shutdown", out),
             None => out.push(Finding::error(
@@ -27,7 +33,11 @@ pub fn check_compute_instance(root: &Value, out: &mut Vec<Finding>) {
     if let Some(Value::Array(items)) = root.pointer("/schedules/compute_start_stop") {
         for (i, item) in items.iter().enumerate() {
             if let Some(t) = item.get("trigger") {
-                check_trigger(t, &format!("/schedules/compute_start_stop/{i}/trigger"), out);
+                check_trigger(
+                    t,
+                    &format!("/schedules/compute_start_stop/{i}/trigger"),
+                    out,
+                );
             }
         }
     }
@@ -36,8 +46,12 @@ pub fn check_compute_instance(root: &Value, out: &mut Vec<Finding>) {
 fn idle_bounds(minutes: i64, ptr: &str, out: &mut Vec<Finding>) {
     if !(IDLE_MIN..=IDLE_MAX).contains(&minutes) {
         out.push(
-            Finding::error(ptr.into(), codes::IDLE_SHUTDOWN, format!("idle shutdown after {minutes} minutes is outside 15 minutes to 3 days"))
-                .help("use a value from 15 to 4320 minutes"),
+            Finding::error(
+                ptr.into(),
+                codes::IDLE_SHUTDOWN,
+                format!("idle shutdown after {minutes} minutes is outside 15 minutes to 3 days"),
+            )
+            .help("use a value from 15 to 4320 minutes"),
         );
     }
 }
@@ -87,12 +101,16 @@ pub fn check_aml_compute(root: &Value, out: &mut Vec<Finding>) {
 }
 
 pub fn check_kubernetes(root: &Value, out: &mut Vec<Finding>) {
-    let types = root.pointer("/properties/instanceTypes").and_then(Value::as_object);
+    let types = root
+        .pointer("/properties/instanceTypes")
+        .and_then(Value::as_object);
     if let Some(types) = types {
         for (name, spec) in types {
             let base = push_token("/properties/instanceTypes", name);
             for section in ["requests", "limits"] {
-                let Some(Value::Object(q)) = spec.pointer(&format!("/resources/{section}")) else { continue };
+                let Some(Value::Object(q)) = spec.pointer(&format!("/resources/{section}")) else {
+                    continue;
+                };
                 for (res, v) in q {
                     let ptr = push_token(&format!("{base}/resources/{section}"), res);
                     if !is_quantity(v) {
@@ -110,11 +128,15 @@ pub fn check_kubernetes(root: &Value, out: &mut Vec<Finding>) {
         // The service creates `defaultinstancetype` itself when none is declared.
         let builtin = types.is_none() && default.eq_ignore_ascii_case("defaultinstancetype");
         if !declared && !builtin {
-            let names: Vec<&str> = types.map(|t| t.keys().map(String::as_str).collect()).unwrap_or_default();
+            let names: Vec<&str> = types
+                .map(|t| t.keys().map(String::as_str).collect())
+                .unwrap_or_default();
             let mut f = Finding::error(
                 "/properties/defaultInstanceType".into(),
                 codes::K8S_DEFAULT_TYPE,
-                format!("defaultInstanceType `{default}` is not declared under properties.instanceTypes"),
+                format!(
+                    "defaultInstanceType `{default}` is not declared under properties.instanceTypes"
+                ),
             );
             if !names.is_empty() {
                 f = f.help(format!("declared instance types: {}", names.join(", ")));
@@ -134,7 +156,9 @@ pub fn is_quantity(v: &Value) -> bool {
     match v {
         Value::Number(n) => n.as_f64().is_some_and(|f| f >= 0.0),
         Value::String(s) => {
-            let digits_end = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+            let digits_end = s
+                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .unwrap_or(s.len());
             let (num, suffix) = s.split_at(digits_end);
             let num_ok = !num.is_empty()
                 && num.chars().filter(|c| *c == '.').count() <= 1
@@ -142,7 +166,21 @@ pub fn is_quantity(v: &Value) -> bool {
                 && !num.ends_with('.');
             let suffix_ok = matches!(
                 suffix,
-                "" | "n" | "u" | "m" | "k" | "M" | "G" | "T" | "P" | "E" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei"
+                "" | "n"
+                    | "u"
+                    | "m"
+                    | "k"
+                    | "M"
+                    | "G"
+                    | "T"
+                    | "P"
+                    | "E"
+                    | "Ki"
+                    | "Mi"
+                    | "Gi"
+                    | "Ti"
+                    | "Pi"
+                    | "Ei"
             ) || (suffix.len() > 1
                 && suffix.starts_with(['e', 'E'])
                 && suffix[1..].chars().all(|c| c.is_ascii_digit()));
@@ -160,10 +198,27 @@ mod tests {
 
     #[test]
     fn quantities() {
-        for ok in [json!("500m"), json!("4Gi"), json!("2"), json!(1), json!("1.5"), json!("128974848"), json!("129e6"), json!("1k")] {
+        for ok in [
+            json!("500m"),
+            json!("4Gi"),
+            json!("2"),
+            json!(1),
+            json!("1.5"),
+            json!("128974848"),
+            json!("129e6"),
+            json!("1k"),
+        ] {
             assert!(is_quantity(&ok), "{ok}");
         }
-        for bad in [json!("4GB"), json!("1 Gi"), json!("Gi"), json!(-1), json!("1.2.3"), json!(true), json!("4gi")] {
+        for bad in [
+            json!("4GB"),
+            json!("1 Gi"),
+            json!("Gi"),
+            json!(-1),
+            json!("1.2.3"),
+            json!(true),
+            json!("4gi"),
+        ] {
             assert!(!is_quantity(&bad), "{bad}");
         }
     }
@@ -182,13 +237,28 @@ mod tests {
         let mut out = Vec::new();
         check_compute_instance(&json!({"idle_time_before_shutdown_minutes": 10}), &mut out);
         check_compute_instance(&json!({"idle_time_before_shutdown": "P4D"}), &mut out);
-        check_compute_instance(&json!({"idle_time_before_shutdown_minutes": 4320}), &mut out);
+        check_compute_instance(
+            &json!({"idle_time_before_shutdown_minutes": 4320}),
+            &mut out,
+        );
         check_aml_compute(&json!({"min_instances": 3, "max_instances": 2}), &mut out);
         check_aml_compute(&json!({"min_instances": 2, "max_instances": 2}), &mut out);
         let k8s = json!({"properties": {"defaultInstanceType": "big", "instanceTypes": {"small": {"resources": {"requests": {"cpu": "500m", "memory": "4GB"}}}}}});
         check_kubernetes(&k8s, &mut out);
         let codes: Vec<&str> = out.iter().map(|f| f.code).collect();
-        assert_eq!(codes, vec![codes::IDLE_SHUTDOWN, codes::IDLE_SHUTDOWN, codes::SCALE, codes::K8S_QUANTITY, codes::K8S_DEFAULT_TYPE]);
-        assert_eq!(out[3].pointer, "/properties/instanceTypes/small/resources/requests/memory");
+        assert_eq!(
+            codes,
+            vec![
+                codes::IDLE_SHUTDOWN,
+                codes::IDLE_SHUTDOWN,
+                codes::SCALE,
+                codes::K8S_QUANTITY,
+                codes::K8S_DEFAULT_TYPE
+            ]
+        );
+        assert_eq!(
+            out[3].pointer,
+            "/properties/instanceTypes/small/resources/requests/memory"
+        );
     }
 }

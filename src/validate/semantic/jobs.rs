@@ -39,30 +39,50 @@ fn check_job_reference(s: &str, ptr: &str, ctx: &Ctx<'_>, out: &mut Vec<Finding>
             let ok = matches!(
                 kind,
                 Some(super::super::kind::Detected::Supported(
-                    ManifestKind::CommandJob | ManifestKind::PipelineJob | ManifestKind::SweepJob | ManifestKind::ParallelJob
+                    ManifestKind::CommandJob
+                        | ManifestKind::PipelineJob
+                        | ManifestKind::SweepJob
+                        | ManifestKind::ParallelJob
                 ))
             );
             if !ok {
-                out.push(Finding::error(ptr.into(), codes::REFERENCED_FILE, format!("`{s}` is not a job manifest")));
+                out.push(Finding::error(
+                    ptr.into(),
+                    codes::REFERENCED_FILE,
+                    format!("`{s}` is not a job manifest"),
+                ));
             }
         }
         Err(ReferenceError::Missing { path }) => out.push(Finding::error(
             ptr.into(),
             codes::PATH_MISSING,
-            format!("create_job `{s}` not found (looked for `{}`)", path.display()),
+            format!(
+                "create_job `{s}` not found (looked for `{}`)",
+                path.display()
+            ),
         )),
-        Err(e) => out.push(Finding::error(ptr.into(), codes::REFERENCED_FILE, format!("create_job: {e}"))),
+        Err(e) => out.push(Finding::error(
+            ptr.into(),
+            codes::REFERENCED_FILE,
+            format!("create_job: {e}"),
+        )),
     }
 }
 
 fn reference(s: &str, kind: RefKind, ptr: &str, out: &mut Vec<Finding>) {
     if let Err(why) = check_reference(s, kind) {
-        out.push(Finding::error(ptr.into(), codes::REFERENCE, format!("invalid reference `{s}`: {why}")));
+        out.push(Finding::error(
+            ptr.into(),
+            codes::REFERENCE,
+            format!("invalid reference `{s}`: {why}"),
+        ));
     }
 }
 
 fn names(v: Option<&Value>) -> BTreeSet<String> {
-    v.and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or_default()
+    v.and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 pub fn check_job(kind: ManifestKind, root: &Value, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
@@ -79,7 +99,10 @@ pub fn check_job(kind: ManifestKind, root: &Value, ctx: &Ctx<'_>, out: &mut Vec<
         ManifestKind::SweepJob => {
             if let Some(Value::Object(trial)) = job.get("trial") {
                 common_fields(trial, "/trial", ctx, out);
-                let scope = Scope { search_space: Some(names(job.get("search_space"))), ..scope };
+                let scope = Scope {
+                    search_space: Some(names(job.get("search_space"))),
+                    ..scope
+                };
                 bind_field(trial, "command", "/trial", &scope, out);
             }
         }
@@ -98,10 +121,20 @@ fn common_fields(obj: &Map<String, Value>, ptr: &str, ctx: &Ctx<'_>, out: &mut V
         Some(Value::String(e)) => reference(e, RefKind::Asset, &format!("{ptr}/environment"), out),
         Some(Value::Object(env)) => {
             if let Some(Value::String(f)) = env.get("conda_file") {
-                ctx.require_local(f, &format!("{ptr}/environment/conda_file"), "conda_file", out);
+                ctx.require_local(
+                    f,
+                    &format!("{ptr}/environment/conda_file"),
+                    "conda_file",
+                    out,
+                );
             }
             if let Some(Value::String(p)) = env.get("build").and_then(|b| b.get("path")) {
-                ctx.require_local(p, &format!("{ptr}/environment/build/path"), "build path", out);
+                ctx.require_local(
+                    p,
+                    &format!("{ptr}/environment/build/path"),
+                    "build path",
+                    out,
+                );
             }
         }
         _ => {}
@@ -115,8 +148,16 @@ fn common_fields(obj: &Map<String, Value>, ptr: &str, ctx: &Ctx<'_>, out: &mut V
 
 /// Input paths: local ones must exist, `azureml:` ones must parse, and inside a pipeline step
 /// bindings must resolve against the pipeline.
-fn data_inputs(inputs: Option<&Value>, ptr: &str, ctx: &Ctx<'_>, scope: Option<&Scope>, out: &mut Vec<Finding>) {
-    let Some(Value::Object(inputs)) = inputs else { return };
+fn data_inputs(
+    inputs: Option<&Value>,
+    ptr: &str,
+    ctx: &Ctx<'_>,
+    scope: Option<&Scope>,
+    out: &mut Vec<Finding>,
+) {
+    let Some(Value::Object(inputs)) = inputs else {
+        return;
+    };
     for (name, input) in inputs {
         let p = push_token(ptr, name);
         let (path, p) = match input {
@@ -137,7 +178,13 @@ fn data_inputs(inputs: Option<&Value>, ptr: &str, ctx: &Ctx<'_>, scope: Option<&
     }
 }
 
-fn bind_field(obj: &Map<String, Value>, key: &str, ptr: &str, scope: &Scope, out: &mut Vec<Finding>) {
+fn bind_field(
+    obj: &Map<String, Value>,
+    key: &str,
+    ptr: &str,
+    scope: &Scope,
+    out: &mut Vec<Finding>,
+) {
     if let Some(Value::String(s)) = obj.get(key) {
         bind_text(s, &format!("{ptr}/{key}"), scope, out);
     }
@@ -146,12 +193,22 @@ fn bind_field(obj: &Map<String, Value>, key: &str, ptr: &str, scope: &Scope, out
 fn bind_text(s: &str, ptr: &str, scope: &Scope, out: &mut Vec<Finding>) {
     for expr in expressions(s) {
         if let Err(why) = resolve(&expr, scope) {
-            out.push(Finding::error(ptr.to_owned(), codes::BINDING, format!("`${{{{{expr}}}}}` does not resolve: {why}")));
+            out.push(Finding::error(
+                ptr.to_owned(),
+                codes::BINDING,
+                format!("`${{{{{expr}}}}}` does not resolve: {why}"),
+            ));
         }
     }
 }
 
-fn parallel_fields(obj: &Map<String, Value>, ptr: &str, ctx: &Ctx<'_>, scope: &Scope, out: &mut Vec<Finding>) {
+fn parallel_fields(
+    obj: &Map<String, Value>,
+    ptr: &str,
+    ctx: &Ctx<'_>,
+    scope: &Scope,
+    out: &mut Vec<Finding>,
+) {
     if let Some(Value::Object(task)) = obj.get("task") {
         let tp = format!("{ptr}/task");
         common_fields(task, &tp, ctx, out);
@@ -172,7 +229,9 @@ fn pipeline(job: &Map<String, Value>, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         reference(c, RefKind::Asset, "/component", out);
         ctx.require_local(c, "/component", "component", out);
     }
-    let Some(Value::Object(steps)) = job.get("jobs") else { return };
+    let Some(Value::Object(steps)) = job.get("jobs") else {
+        return;
+    };
     let mut parent = ParentScope {
         inputs: names(job.get("inputs")),
         outputs: names(job.get("outputs")),
@@ -192,8 +251,17 @@ fn pipeline(job: &Map<String, Value>, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-fn pipeline_step(step: &Map<String, Value>, ptr: &str, ctx: &Ctx<'_>, parent: &ParentScope, out: &mut Vec<Finding>) {
-    let step_type = step.get("type").and_then(Value::as_str).map_or("command".to_owned(), str::to_ascii_lowercase);
+fn pipeline_step(
+    step: &Map<String, Value>,
+    ptr: &str,
+    ctx: &Ctx<'_>,
+    parent: &ParentScope,
+    out: &mut Vec<Finding>,
+) {
+    let step_type = step
+        .get("type")
+        .and_then(Value::as_str)
+        .map_or("command".to_owned(), str::to_ascii_lowercase);
     let component = step.get("component");
     if let Some(Value::String(c)) = component {
         let p = format!("{ptr}/component");
@@ -201,8 +269,17 @@ fn pipeline_step(step: &Map<String, Value>, ptr: &str, ctx: &Ctx<'_>, parent: &P
         ctx.require_local(c, &p, "component", out);
     }
     // Bindings in a step's inputs/outputs refer to the pipeline.
-    let outer = Scope { parent: Some(parent.clone()), ..Scope::default() };
-    data_inputs(step.get("inputs"), &format!("{ptr}/inputs"), ctx, Some(&outer), out);
+    let outer = Scope {
+        parent: Some(parent.clone()),
+        ..Scope::default()
+    };
+    data_inputs(
+        step.get("inputs"),
+        &format!("{ptr}/inputs"),
+        ctx,
+        Some(&outer),
+        out,
+    );
     if let Some(Value::Object(outputs)) = step.get("outputs") {
         for (name, o) in outputs {
             let p = push_token(&format!("{ptr}/outputs"), name);
@@ -224,7 +301,10 @@ fn pipeline_step(step: &Map<String, Value>, ptr: &str, ctx: &Ctx<'_>, parent: &P
     // Inside the step, `${{inputs.x}}` refers to the step's own inputs; with a component the
     // component declares them, so they are only checked for inline steps.
     let inner = if component.is_some() {
-        Scope { parent: Some(parent.clone()), ..Scope::default() }
+        Scope {
+            parent: Some(parent.clone()),
+            ..Scope::default()
+        }
     } else {
         Scope {
             inputs: Some(names(step.get("inputs"))),
@@ -250,7 +330,11 @@ fn pipeline_step(step: &Map<String, Value>, ptr: &str, ctx: &Ctx<'_>, parent: &P
         }
         "parallel" => {
             if component.is_none() && !step.contains_key("task") {
-                out.push(Finding::error(ptr.to_owned(), codes::NODE, "parallel step without `component` needs `task`".into()));
+                out.push(Finding::error(
+                    ptr.to_owned(),
+                    codes::NODE,
+                    "parallel step without `component` needs `task`".into(),
+                ));
             }
             parallel_fields(step, ptr, ctx, &inner, out);
         }
@@ -287,7 +371,10 @@ mod tests {
     use crate::manifest::MemoryTree;
 
     fn run(kind: ManifestKind, v: Value, tree: &MemoryTree) -> Vec<(String, &'static str)> {
-        let ctx = Ctx { tree, file: Path::new("jobs/job.yml") };
+        let ctx = Ctx {
+            tree,
+            file: Path::new("jobs/job.yml"),
+        };
         let mut out = Vec::new();
         if kind == ManifestKind::Schedule {
             check_schedule(&v, &ctx, &mut out);
@@ -307,13 +394,16 @@ mod tests {
             "inputs": {"x": 1, "data": {"type": "uri_file", "path": "./data/missing.csv"}},
         });
         let got = run(ManifestKind::CommandJob, job, &tree);
-        assert_eq!(got, vec![
-            ("/compute".to_owned(), codes::REFERENCE),
-            ("/environment".to_owned(), codes::REFERENCE),
-            ("/inputs/data/path".to_owned(), codes::PATH_MISSING),
-            ("/command".to_owned(), codes::BINDING),
-            ("/command".to_owned(), codes::BINDING),
-        ]);
+        assert_eq!(
+            got,
+            vec![
+                ("/compute".to_owned(), codes::REFERENCE),
+                ("/environment".to_owned(), codes::REFERENCE),
+                ("/inputs/data/path".to_owned(), codes::PATH_MISSING),
+                ("/command".to_owned(), codes::BINDING),
+                ("/command".to_owned(), codes::BINDING),
+            ]
+        );
     }
 
     #[test]
@@ -333,12 +423,15 @@ mod tests {
             }
         });
         let got = run(ManifestKind::PipelineJob, job, &tree);
-        assert_eq!(got, vec![
-            ("/jobs/train/inputs/e".to_owned(), codes::BINDING),
-            ("/jobs/train/inputs/f".to_owned(), codes::BINDING),
-            ("/jobs/score/inputs/x".to_owned(), codes::BINDING),
-            ("/jobs/score".to_owned(), codes::NODE),
-        ]);
+        assert_eq!(
+            got,
+            vec![
+                ("/jobs/train/inputs/e".to_owned(), codes::BINDING),
+                ("/jobs/train/inputs/f".to_owned(), codes::BINDING),
+                ("/jobs/score/inputs/x".to_owned(), codes::BINDING),
+                ("/jobs/score".to_owned(), codes::NODE),
+            ]
+        );
     }
 
     #[test]
@@ -349,9 +442,22 @@ mod tests {
         let ok = json!({"create_job": "./train.yml"});
         assert!(run(ManifestKind::Schedule, ok, &tree).is_empty());
         let missing = json!({"create_job": {"job": "./gone.yml", "type": "command"}});
-        assert_eq!(run(ManifestKind::Schedule, missing, &tree), vec![("/create_job/job".to_owned(), codes::PATH_MISSING)]);
+        assert_eq!(
+            run(ManifestKind::Schedule, missing, &tree),
+            vec![("/create_job/job".to_owned(), codes::PATH_MISSING)]
+        );
         let wrong = json!({"create_job": "./cluster.yml"});
-        assert_eq!(run(ManifestKind::Schedule, wrong, &tree), vec![("/create_job".to_owned(), codes::REFERENCED_FILE)]);
-        assert!(run(ManifestKind::Schedule, json!({"create_job": "azureml:existing_job"}), &tree).is_empty());
+        assert_eq!(
+            run(ManifestKind::Schedule, wrong, &tree),
+            vec![("/create_job".to_owned(), codes::REFERENCED_FILE)]
+        );
+        assert!(
+            run(
+                ManifestKind::Schedule,
+                json!({"create_job": "azureml:existing_job"}),
+                &tree
+            )
+            .is_empty()
+        );
     }
 }

@@ -34,7 +34,14 @@ pub struct Finding {
 
 impl Finding {
     pub fn error(pointer: String, code: &'static str, message: String) -> Self {
-        Finding { pointer, on_key: false, severity: Severity::Error, code, message, help: None }
+        Finding {
+            pointer,
+            on_key: false,
+            severity: Severity::Error,
+            code,
+            message,
+            help: None,
+        }
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Self {
@@ -64,7 +71,10 @@ impl Ctx<'_> {
             out.push(Finding::error(
                 ptr.to_owned(),
                 codes::PATH_MISSING,
-                format!("{what} `{value}` not found (looked for `{}`)", path.display()),
+                format!(
+                    "{what} `{value}` not found (looked for `{}`)",
+                    path.display()
+                ),
             ));
         }
     }
@@ -79,9 +89,10 @@ pub fn check(kind: ManifestKind, root: &Value, ctx: &Ctx<'_>) -> Vec<Finding> {
         ManifestKind::AmlCompute => compute::check_aml_compute(root, &mut out),
         ManifestKind::Kubernetes => compute::check_kubernetes(root, &mut out),
         ManifestKind::Schedule => jobs::check_schedule(root, ctx, &mut out),
-        ManifestKind::CommandJob | ManifestKind::ParallelJob | ManifestKind::SweepJob | ManifestKind::PipelineJob => {
-            jobs::check_job(kind, root, ctx, &mut out)
-        }
+        ManifestKind::CommandJob
+        | ManifestKind::ParallelJob
+        | ManifestKind::SweepJob
+        | ManifestKind::PipelineJob => jobs::check_job(kind, root, ctx, &mut out),
     }
     out
 }

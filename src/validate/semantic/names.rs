@@ -31,20 +31,29 @@ pub fn job_name_problem(name: &str) -> Option<&'static str> {
     if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
         return Some("names start with a letter or digit");
     }
-    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         return Some("names contain only letters, digits, `_` and `-`");
     }
     None
 }
 
 pub fn check_name(kind: ManifestKind, root: &Value, out: &mut Vec<Finding>) {
-    let Some(name) = root.get("name").and_then(Value::as_str) else { return };
+    let Some(name) = root.get("name").and_then(Value::as_str) else {
+        return;
+    };
     let problem = match kind.resource_kind() {
         Kind::Compute => compute_name_problem(name),
         Kind::Schedule | Kind::Job => job_name_problem(name),
     };
     if let Some(why) = problem {
-        out.push(Finding::error("/name".into(), codes::NAME_INVALID, format!("invalid {} name `{name}`: {why}", kind.resource_kind())));
+        out.push(Finding::error(
+            "/name".into(),
+            codes::NAME_INVALID,
+            format!("invalid {} name `{name}`: {why}", kind.resource_kind()),
+        ));
     }
 }
 

@@ -27,21 +27,29 @@ pub fn is_local_path(s: &str) -> bool {
 
 /// Strips a `file:` scheme from a local path.
 pub fn strip_file_scheme(s: &str) -> &str {
-    s.strip_prefix("file://").or_else(|| s.strip_prefix("file:")).unwrap_or(s)
+    s.strip_prefix("file://")
+        .or_else(|| s.strip_prefix("file:"))
+        .unwrap_or(s)
 }
 
 fn valid_name(n: &str) -> bool {
-    !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    !n.is_empty()
+        && n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 /// Checks an `azureml:` reference; strings without the prefix are not references and pass.
 pub fn check_reference(s: &str, kind: RefKind) -> Result<(), String> {
-    let Some(rest) = s.strip_prefix("azureml:") else { return Ok(()) };
+    let Some(rest) = s.strip_prefix("azureml:") else {
+        return Ok(());
+    };
     if let Some(uri) = rest.strip_prefix("//") {
         return check_uri(uri);
     }
     if let Some(arm) = rest.strip_prefix('/') {
-        return if arm.to_ascii_lowercase().starts_with("subscriptions/") && arm.split('/').all(|p| !p.is_empty()) {
+        return if arm.to_ascii_lowercase().starts_with("subscriptions/")
+            && arm.split('/').all(|p| !p.is_empty())
+        {
             Ok(())
         } else {
             Err("an `azureml:/...` ARM id must start with /subscriptions/ and have no empty segments".into())
@@ -55,7 +63,9 @@ pub fn check_reference(s: &str, kind: RefKind) -> Result<(), String> {
             if valid_name(rest) {
                 Ok(())
             } else {
-                Err(format!("`{rest}` is not a valid name (letters, digits, `-`, `_`, `.`; no version)"))
+                Err(format!(
+                    "`{rest}` is not a valid name (letters, digits, `-`, `_`, `.`; no version)"
+                ))
             }
         }
         RefKind::Asset => {
@@ -72,7 +82,9 @@ pub fn check_reference(s: &str, kind: RefKind) -> Result<(), String> {
                     let _ = sep;
                     Ok(())
                 }
-                Some((":", _)) => Err("expected `azureml:<name>:<version>` with a non-empty version".into()),
+                Some((":", _)) => {
+                    Err("expected `azureml:<name>:<version>` with a non-empty version".into())
+                }
                 Some(_) => Err("expected `azureml:<name>@<label>` with a non-empty label".into()),
             }
         }
@@ -85,7 +97,8 @@ fn check_uri(uri: &str) -> Result<(), String> {
     match parts.first().copied() {
         Some("registries") => {
             // The version part may be left out: the service then picks the default version.
-            let ok = (parts.len() == 4 || (parts.len() == 6 && matches!(parts[4], "versions" | "labels")))
+            let ok = (parts.len() == 4
+                || (parts.len() == 6 && matches!(parts[4], "versions" | "labels")))
                 && nonempty(parts.len())
                 && matches!(parts[2], "environments" | "models" | "components" | "data");
             if ok {
@@ -109,7 +122,10 @@ fn check_uri(uri: &str) -> Result<(), String> {
             }
         }
         Some("subscriptions") | Some("locations") | Some("feeds") => Ok(()),
-        _ => Err("unknown azureml:// form; expected registries/, datastores/, jobs/ or subscriptions/".into()),
+        _ => Err(
+            "unknown azureml:// form; expected registries/, datastores/, jobs/ or subscriptions/"
+                .into(),
+        ),
     }
 }
 
@@ -121,12 +137,24 @@ mod tests {
     fn reference_grammar() {
         let ok = [
             ("azureml:cpu-cluster", RefKind::Compute),
-            ("azureml:AzureML-sklearn-1.0-ubuntu20.04-py38-cpu:33", RefKind::Asset),
+            (
+                "azureml:AzureML-sklearn-1.0-ubuntu20.04-py38-cpu:33",
+                RefKind::Asset,
+            ),
             ("azureml:my-env@latest", RefKind::Asset),
             ("azureml:my-env", RefKind::Asset),
-            ("azureml://registries/azureml/environments/sklearn-1.5/labels/latest", RefKind::Asset),
-            ("azureml://datastores/workspaceblobstore/paths/data/x.csv", RefKind::Asset),
-            ("azureml:/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w/environments/e/versions/1", RefKind::Asset),
+            (
+                "azureml://registries/azureml/environments/sklearn-1.5/labels/latest",
+                RefKind::Asset,
+            ),
+            (
+                "azureml://datastores/workspaceblobstore/paths/data/x.csv",
+                RefKind::Asset,
+            ),
+            (
+                "azureml:/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w/environments/e/versions/1",
+                RefKind::Asset,
+            ),
             ("not-a-reference", RefKind::Asset),
         ];
         for (s, k) in ok {
@@ -137,8 +165,14 @@ mod tests {
             ("azureml:env:", RefKind::Asset),
             ("azureml:env@", RefKind::Asset),
             ("azureml:cluster:1", RefKind::Compute),
-            ("azureml://registries/azureml/environments/sklearn/versions", RefKind::Asset),
-            ("azureml://registries/azureml/environment/sklearn", RefKind::Asset),
+            (
+                "azureml://registries/azureml/environments/sklearn/versions",
+                RefKind::Asset,
+            ),
+            (
+                "azureml://registries/azureml/environment/sklearn",
+                RefKind::Asset,
+            ),
             ("azureml://datastore/x/paths/y", RefKind::Asset),
             ("azureml:/resourceGroups/r", RefKind::Asset),
         ];

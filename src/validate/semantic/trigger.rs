@@ -22,7 +22,11 @@ pub fn check_trigger(trigger: &Value, ptr: &str, out: &mut Vec<Finding>) {
     if let Some(Value::String(tz)) = t.get("time_zone")
         && !WINDOWS_TIME_ZONES.contains(&tz.as_str())
     {
-        let mut f = Finding::error(format!("{ptr}/time_zone"), codes::TIME_ZONE, format!("unknown time zone `{tz}`"));
+        let mut f = Finding::error(
+            format!("{ptr}/time_zone"),
+            codes::TIME_ZONE,
+            format!("unknown time zone `{tz}`"),
+        );
         f = match did_you_mean(tz, WINDOWS_TIME_ZONES.iter().copied()) {
             Some(s) => f.help(format!("did you mean `{s}`? Azure uses Windows time-zone names")),
             None => f.help("Azure uses Windows time-zone names, e.g. `UTC`, `Pacific Standard Time`, `W. Europe Standard Time`"),
@@ -42,14 +46,25 @@ pub fn check_trigger(trigger: &Value, ptr: &str, out: &mut Vec<Finding>) {
     }
 }
 
-fn time_field(t: &serde_json::Map<String, Value>, key: &str, ptr: &str, out: &mut Vec<Finding>) -> Option<i64> {
+fn time_field(
+    t: &serde_json::Map<String, Value>,
+    key: &str,
+    ptr: &str,
+    out: &mut Vec<Finding>,
+) -> Option<i64> {
     let text = t.get(key)?.as_str()?;
     match parse_datetime(text) {
         Some(v) => Some(v),
         None => {
             out.push(
-                Finding::error(format!("{ptr}/{key}"), codes::TIME_FORMAT, format!("`{text}` is not an ISO 8601 date-time"))
-                    .help("e.g. 2024-01-31T09:00:00 (interpreted in time_zone) or 2024-01-31T09:00:00Z"),
+                Finding::error(
+                    format!("{ptr}/{key}"),
+                    codes::TIME_FORMAT,
+                    format!("`{text}` is not an ISO 8601 date-time"),
+                )
+                .help(
+                    "e.g. 2024-01-31T09:00:00 (interpreted in time_zone) or 2024-01-31T09:00:00Z",
+                ),
             );
             None
         }
@@ -60,12 +75,17 @@ fn time_field(t: &serde_json::Map<String, Value>, key: &str, ptr: &str, out: &mu
 /// otherwise: both ends of a trigger share one time zone).
 pub fn parse_datetime(s: &str) -> Option<i64> {
     let s = s.trim();
-    let (date, rest) = if s.len() > 10 { s.split_at(10) } else { (s, "") };
+    let (date, rest) = if s.len() > 10 {
+        s.split_at(10)
+    } else {
+        (s, "")
+    };
     let mut d = date.split('-');
     let y: i64 = d.next()?.parse().ok()?;
     let mo: i64 = d.next()?.parse().ok()?;
     let da: i64 = d.next()?.parse().ok()?;
-    if d.next().is_some() || !(1..=12).contains(&mo) || !(1..=31).contains(&da) || date.len() != 10 {
+    if d.next().is_some() || !(1..=12).contains(&mo) || !(1..=31).contains(&da) || date.len() != 10
+    {
         return None;
     }
     let mut secs = days_from_civil(y, mo, da) * 86_400;
@@ -90,7 +110,9 @@ pub fn parse_datetime(s: &str) -> Option<i64> {
         o => {
             let sign = if o.starts_with('-') { -1 } else { 1 };
             let body = &o[1..];
-            let (oh, om) = body.split_once(':').unwrap_or((body.get(..2)?, body.get(2..).unwrap_or("0")));
+            let (oh, om) = body
+                .split_once(':')
+                .unwrap_or((body.get(..2)?, body.get(2..).unwrap_or("0")));
             let oh: i64 = oh.parse().ok()?;
             let om: i64 = if om.is_empty() { 0 } else { om.parse().ok()? };
             Some(secs - sign * (oh * 3600 + om * 60))
@@ -108,7 +130,9 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-const MONTHS: [&str; 12] = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+const MONTHS: [&str; 12] = [
+    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+];
 const DAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
 /// Validates a 5-field crontab expression.
@@ -126,7 +150,8 @@ pub fn check_cron(expr: &str) -> Result<(), String> {
     ];
     for (field, (name, lo, hi, names, base)) in fields.iter().zip(specs) {
         for item in field.split(',') {
-            check_cron_item(item, lo, hi, names, base).map_err(|e| format!("{name} field `{field}`: {e}"))?;
+            check_cron_item(item, lo, hi, names, base)
+                .map_err(|e| format!("{name} field `{field}`: {e}"))?;
         }
     }
     Ok(())
@@ -176,10 +201,26 @@ mod tests {
 
     #[test]
     fn cron_expressions() {
-        for ok in ["0 18 * * *", "*/15 9-17 * * MON-FRI", "0 0 1,15 JAN,jul 0", "5 4 * * 7", "0 */2 1-31/3 * *"] {
+        for ok in [
+            "0 18 * * *",
+            "*/15 9-17 * * MON-FRI",
+            "0 0 1,15 JAN,jul 0",
+            "5 4 * * 7",
+            "0 */2 1-31/3 * *",
+        ] {
             assert_eq!(check_cron(ok), Ok(()), "{ok}");
         }
-        for bad in ["0 18 * *", "60 * * * *", "0 24 * * *", "0 0 0 * *", "0 0 * 13 *", "0 0 * * 8", "*/0 * * * *", "5-1 * * * *", "a * * * *"] {
+        for bad in [
+            "0 18 * *",
+            "60 * * * *",
+            "0 24 * * *",
+            "0 0 0 * *",
+            "0 0 * 13 *",
+            "0 0 * * 8",
+            "*/0 * * * *",
+            "5-1 * * * *",
+            "a * * * *",
+        ] {
             assert!(check_cron(bad).is_err(), "{bad}");
         }
     }
@@ -189,9 +230,20 @@ mod tests {
         let a = parse_datetime("2024-01-01T10:00:00").unwrap();
         let b = parse_datetime("2024-01-01T10:00:01").unwrap();
         assert!(a < b);
-        assert_eq!(parse_datetime("2024-01-01T10:00:00+02:00"), parse_datetime("2024-01-01T08:00:00Z"));
-        assert_eq!(parse_datetime("2024-03-01"), Some(parse_datetime("2024-02-29T00:00:00").unwrap() + 86_400));
-        for bad in ["2024-13-01", "tomorrow", "2024-01-01T25:00", "2024-01-01X10:00"] {
+        assert_eq!(
+            parse_datetime("2024-01-01T10:00:00+02:00"),
+            parse_datetime("2024-01-01T08:00:00Z")
+        );
+        assert_eq!(
+            parse_datetime("2024-03-01"),
+            Some(parse_datetime("2024-02-29T00:00:00").unwrap() + 86_400)
+        );
+        for bad in [
+            "2024-13-01",
+            "tomorrow",
+            "2024-01-01T25:00",
+            "2024-01-01X10:00",
+        ] {
             assert_eq!(parse_datetime(bad), None, "{bad}");
         }
     }
@@ -204,6 +256,12 @@ mod tests {
         check_trigger(&t, "/trigger", &mut out);
         let codes: Vec<&str> = out.iter().map(|f| f.code).collect();
         assert_eq!(codes, vec![codes::TIME_ZONE, codes::TIME_ORDER]);
-        assert!(out[0].help.as_deref().unwrap_or("").contains("Pacific Standard Time"));
+        assert!(
+            out[0]
+                .help
+                .as_deref()
+                .unwrap_or("")
+                .contains("Pacific Standard Time")
+        );
     }
 }
