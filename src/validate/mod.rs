@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::manifest::{
-    DiskTree, Limits, LoadError, Node, NodeValue, SourceTree, Span, load, normalize,
+    DiskTree, Limits, LoadError, Node, NodeValue, Pos, SourceTree, Span, load, normalize,
 };
 use crate::model::{Kind, ManifestKind};
 
@@ -248,11 +248,14 @@ fn check_file(
         }
         let ctx = semantic::Ctx { tree, file: path };
         for f in semantic::check(kind, &value, &ctx) {
-            let span = if f.on_key {
+            let mut span = if f.on_key {
                 root.key_span(&f.pointer)
             } else {
                 root.span_at(&f.pointer)
             };
+            if let Some(needle) = &f.needle {
+                span = narrow(&loaded.text, span, needle);
+            }
             let mut d = Diagnostic::error(f.code, f.message).at(span);
             d.severity = f.severity;
             if let Some(h) = f.help {
@@ -282,6 +285,35 @@ fn check_file(
         file,
         diagnostics,
     })
+}
+
+/// The part of `span` where `needle` is written, if it is written there verbatim.
+fn narrow(text: &str, span: Span, needle: &str) -> Span {
+    let Some(slice) = text.get(span.start.byte..span.end.byte) else {
+        return span;
+    };
+    let Some(offset) = slice.find(needle) else {
+        return span;
+    };
+    let before = &slice[..offset];
+    let (line, column) = match before.rfind('\n') {
+        Some(nl) => (
+            span.start.line + before.matches('\n').count(),
+            before[nl + 1..].chars().count() + 1,
+        ),
+        None => (span.start.line, span.start.column + before.chars().count()),
+    };
+    let start = Pos {
+        line,
+        column,
+        byte: span.start.byte + offset,
+    };
+    let end = Pos {
+        line,
+        column: column + needle.chars().count(),
+        byte: start.byte + needle.len(),
+    };
+    Span { start, end }
 }
 
 fn load_diagnostic(err: &LoadError) -> Diagnostic {

@@ -136,3 +136,16 @@ fn yaml_errors_become_diagnostics() {
     );
     assert_eq!(diags[1].2, "amlctl::yaml::syntax");
 }
+
+#[test]
+fn binding_errors_point_inside_the_command() {
+    let job = "command: >-\n  python x.py\n  --lr ${{inputs.lr}}\nenvironment: azureml:e:1\n";
+    let (report, _) = check(&[("j.yml", job)]);
+    let d = &report.diagnostics[0];
+    assert_eq!(
+        (d.code.as_str(), d.line(), d.column()),
+        (codes::BINDING, 3, 11)
+    );
+    let span = d.span.expect("a span");
+    assert_eq!(&job[span.start.byte..span.end.byte], "inputs.lr");
+}

@@ -193,11 +193,14 @@ fn bind_field(
 fn bind_text(s: &str, ptr: &str, scope: &Scope, out: &mut Vec<Finding>) {
     for expr in expressions(s) {
         if let Err(why) = resolve(&expr, scope) {
-            out.push(Finding::error(
-                ptr.to_owned(),
-                codes::BINDING,
-                format!("`${{{{{expr}}}}}` does not resolve: {why}"),
-            ));
+            out.push(
+                Finding::error(
+                    ptr.to_owned(),
+                    codes::BINDING,
+                    format!("`${{{{{expr}}}}}` does not resolve: {why}"),
+                )
+                .within(expr),
+            );
         }
     }
 }

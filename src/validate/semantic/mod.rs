@@ -30,6 +30,8 @@ pub struct Finding {
     pub code: &'static str,
     pub message: String,
     pub help: Option<String>,
+    /// Text inside the node to point at more precisely (e.g. one `${{...}}` of a command).
+    pub needle: Option<String>,
 }
 
 impl Finding {
@@ -41,7 +43,13 @@ impl Finding {
             code,
             message,
             help: None,
+            needle: None,
         }
+    }
+
+    pub fn within(mut self, needle: impl Into<String>) -> Self {
+        self.needle = Some(needle.into());
+        self
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Self {
