@@ -231,17 +231,9 @@ pub fn compute_put(body: &Value) -> Result<(), Vec<(String, String)>> {
                 }
                 _ => {}
             }
-            if matches!(
-                ct,
-                Some("Kubernetes")
-                    | Some("DataFactory")
-                    | Some("HDInsight")
-                    | Some("Databricks")
-                    | Some("DataLakeAnalytics")
-                    | Some("SynapseSpark")
-                    | Some("VirtualMachine")
-            ) && props.get("resourceId").is_none_or(Value::is_null)
-            {
+            // Attaching a Kubernetes cluster needs its ARM id; other attach types are not checked
+            // (the published examples create a DataFactory compute without one).
+            if ct == Some("Kubernetes") && props.get("resourceId").is_none_or(Value::is_null) {
                 p.add(
                     "properties.resourceId",
                     "is required to attach an existing compute",

@@ -143,6 +143,12 @@ pub fn put(ctx: &Ctx, state: &mut State, req: &Req, w: &Ws, name: &str) -> Resul
         .cloned()
         .filter(Value::is_object)
         .unwrap_or_else(|| json!({}));
+    if let Some(map) = services.as_object_mut() {
+        for svc in map.values_mut() {
+            default_field(svc, "status", Value::Null);
+            default_field(svc, "errorMessage", Value::Null);
+        }
+    }
     services["Studio"] = json!({
         "jobServiceType": "Studio",
         "endpoint": format!("https://ml.azure.com/runs/{name}?wsid={}", w.id),

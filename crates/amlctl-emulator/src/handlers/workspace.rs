@@ -22,6 +22,7 @@ pub fn get(ctx: &Ctx, w: &Ws) -> Resp {
             "type": "SystemAssigned",
             "principalId": "00000000-0000-0000-0000-00000000e001",
             "tenantId": "00000000-0000-0000-0000-00000000e002",
+            "userAssignedIdentities": {},
         },
         "properties": {
             "description": "Local workspace served by amlctl's emulator",
@@ -43,7 +44,7 @@ pub fn get(ctx: &Ctx, w: &Ws) -> Resp {
                 "identity": {"userAssignedIdentity": null},
                 "keyVaultProperties": {"keyVaultArmId": "", "keyIdentifier": "", "identityClientId": null},
             },
-            "managedNetwork": {"isolationMode": "Disabled", "outboundRules": {}, "status": {"status": "Inactive", "sparkReady": false}},
+            "managedNetwork": {"isolationMode": "Disabled", "networkId": "00000000-0000-0000-0000-00000000e005", "outboundRules": {}, "status": {"status": "Inactive", "sparkReady": false}},
             "privateEndpointConnections": [],
             "privateLinkCount": 0,
             "serviceProvisionedResourceGroup": format!("/subscriptions/{}/resourceGroups/azureml-rg-{}", s.subscription, s.name),
