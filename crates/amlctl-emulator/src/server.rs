@@ -349,16 +349,16 @@ fn handle(shared: &Shared, request: &Req) -> Resp {
     let resp = handlers::handle(&ctx, &mut state, request);
     if state.dirty {
         state.dirty = false;
-        if let Some(path) = &c.state_file {
-            if let Err(e) = state::save(path, &state) {
-                tracing::error!("{e}");
-                return ArmError::new(
-                    500,
-                    "InternalServerError",
-                    "The emulator could not persist its state.",
-                )
-                .into_resp();
-            }
+        if let Some(path) = &c.state_file
+            && let Err(e) = state::save(path, &state)
+        {
+            tracing::error!("{e}");
+            return ArmError::new(
+                500,
+                "InternalServerError",
+                "The emulator could not persist its state.",
+            )
+            .into_resp();
         }
     }
     resp
@@ -384,12 +384,12 @@ fn record(shared: &Shared, seq: u64, req: &Req, raw_query: &str, status: u16, fa
             .collect(),
         fault: fault.map(String::from),
     };
-    if let Some(file) = &shared.log_file {
-        if let Ok(line) = serde_json::to_string(&entry) {
-            let mut f = lock(file);
-            if let Err(e) = writeln!(f, "{line}") {
-                tracing::warn!("cannot write the request log: {e}");
-            }
+    if let Some(file) = &shared.log_file
+        && let Ok(line) = serde_json::to_string(&entry)
+    {
+        let mut f = lock(file);
+        if let Err(e) = writeln!(f, "{line}") {
+            tracing::warn!("cannot write the request log: {e}");
         }
     }
     lock(&shared.log).push(entry);
@@ -418,10 +418,10 @@ fn to_http(resp: Resp, req: &Req) -> Response<Full<Bytes>> {
     *out.status_mut() =
         StatusCode::from_u16(resp.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let h = out.headers_mut();
-    if let Some(ct) = content_type {
-        if let Ok(v) = HeaderValue::from_str(&ct) {
-            h.insert(hyper::header::CONTENT_TYPE, v);
-        }
+    if let Some(ct) = content_type
+        && let Ok(v) = HeaderValue::from_str(&ct)
+    {
+        h.insert(hyper::header::CONTENT_TYPE, v);
     }
     let request_id = req
         .header("x-ms-client-request-id")

@@ -88,19 +88,19 @@ impl Problems {
         allowed: &[&str],
         ci: bool,
     ) {
-        if let Some(Value::String(s)) = self.opt(o, at, field, T::Str) {
-            if !allowed.iter().any(|a| {
+        if let Some(Value::String(s)) = self.opt(o, at, field, T::Str)
+            && !allowed.iter().any(|a| {
                 if ci {
                     a.eq_ignore_ascii_case(s)
                 } else {
                     a == s
                 }
-            }) {
-                self.add(
-                    &join(at, field),
-                    format!("'{s}' is not one of {}", allowed.join(", ")),
-                );
-            }
+            })
+        {
+            self.add(
+                &join(at, field),
+                format!("'{s}' is not one of {}", allowed.join(", ")),
+            );
         }
     }
 
@@ -335,10 +335,10 @@ fn scale_settings(p: &mut Problems, s: &Map<String, Value>, at: &str) {
     let max = p.req(s, at, "maxNodeCount", T::Int).and_then(Value::as_i64);
     let min = p.opt(s, at, "minNodeCount", T::Int).and_then(Value::as_i64);
     p.opt(s, at, "nodeIdleTimeBeforeScaleDown", T::Str);
-    if let (Some(min), Some(max)) = (min, max) {
-        if min > max {
-            p.add(&join(at, "minNodeCount"), "must not exceed maxNodeCount");
-        }
+    if let (Some(min), Some(max)) = (min, max)
+        && min > max
+    {
+        p.add(&join(at, "minNodeCount"), "must not exceed maxNodeCount");
     }
     if min.is_some_and(|m| m < 0) || max.is_some_and(|m| m < 0) {
         p.add(at, "node counts must not be negative");
@@ -348,16 +348,13 @@ fn scale_settings(p: &mut Problems, s: &Map<String, Value>, at: &str) {
 /// Compute PATCH body (ClusterUpdateParameters).
 pub fn compute_patch(body: &Value) -> Result<(), Vec<(String, String)>> {
     let mut p = Problems::default();
-    if let Some(o) = object(&mut p, body, "") {
-        if let Some(Value::Object(props)) = p.req(o, "", "properties", T::Obj) {
-            if let Some(Value::Object(inner)) = p.req(props, "properties", "properties", T::Obj) {
-                if let Some(Value::Object(s)) =
-                    p.req(inner, "properties.properties", "scaleSettings", T::Obj)
-                {
-                    scale_settings(&mut p, s, "properties.properties.scaleSettings");
-                }
-            }
-        }
+    if let Some(o) = object(&mut p, body, "")
+        && let Some(Value::Object(props)) = p.req(o, "", "properties", T::Obj)
+        && let Some(Value::Object(inner)) = p.req(props, "properties", "properties", T::Obj)
+        && let Some(Value::Object(s)) =
+            p.req(inner, "properties.properties", "scaleSettings", T::Obj)
+    {
+        scale_settings(&mut p, s, "properties.properties.scaleSettings");
     }
     p.into_result()
 }
@@ -384,13 +381,12 @@ const OUTPUT_TYPES: &[&str] = &[
 /// Job PUT body (JobBase).
 pub fn job_put(body: &Value) -> Result<(), Vec<(String, String)>> {
     let mut p = Problems::default();
-    if let Some(o) = object(&mut p, body, "") {
-        if let Some(props) = p
+    if let Some(o) = object(&mut p, body, "")
+        && let Some(props) = p
             .req(o, "", "properties", T::Obj)
             .and_then(Value::as_object)
-        {
-            job_properties(&mut p, props, "properties");
-        }
+    {
+        job_properties(&mut p, props, "properties");
     }
     p.into_result()
 }
@@ -545,73 +541,72 @@ fn resources(p: &mut Problems, o: &Map<String, Value>, at: &str) {
 /// Schedule PUT body.
 pub fn schedule_put(body: &Value) -> Result<(), Vec<(String, String)>> {
     let mut p = Problems::default();
-    if let Some(o) = object(&mut p, body, "") {
-        if let Some(props) = p
+    if let Some(o) = object(&mut p, body, "")
+        && let Some(props) = p
             .req(o, "", "properties", T::Obj)
             .and_then(Value::as_object)
+    {
+        let at = "properties";
+        p.opt(props, at, "displayName", T::Str);
+        p.opt(props, at, "description", T::Str);
+        p.opt(props, at, "isEnabled", T::Bool);
+        p.string_map(props, at, "tags");
+        p.string_map(props, at, "properties");
+        if let Some(t) = p
+            .req(props, at, "trigger", T::Obj)
+            .and_then(Value::as_object)
         {
-            let at = "properties";
-            p.opt(props, at, "displayName", T::Str);
-            p.opt(props, at, "description", T::Str);
-            p.opt(props, at, "isEnabled", T::Bool);
-            p.string_map(props, at, "tags");
-            p.string_map(props, at, "properties");
-            if let Some(t) = p
-                .req(props, at, "trigger", T::Obj)
-                .and_then(Value::as_object)
-            {
-                let at2 = "properties.trigger";
-                for f in ["startTime", "endTime", "timeZone"] {
-                    p.opt(t, at2, f, T::Str);
-                }
-                match p.disc(t, at2, "triggerType", &["Cron", "Recurrence"]) {
-                    Some("Cron") => {
-                        p.req(t, at2, "expression", T::Str);
-                    }
-                    Some(_) => {
-                        p.enum_opt(
-                            t,
-                            at2,
-                            "frequency",
-                            &["Minute", "Hour", "Day", "Week", "Month"],
-                            true,
-                        );
-                        if t.get("frequency").is_none_or(Value::is_null) {
-                            p.add(&join(at2, "frequency"), "is required");
-                        }
-                        p.req(t, at2, "interval", T::Int);
-                        if let Some(Value::Object(s)) = p.opt(t, at2, "schedule", T::Obj) {
-                            p.req(s, &join(at2, "schedule"), "hours", T::Arr);
-                            p.req(s, &join(at2, "schedule"), "minutes", T::Arr);
-                        }
-                    }
-                    None => {}
-                }
+            let at2 = "properties.trigger";
+            for f in ["startTime", "endTime", "timeZone"] {
+                p.opt(t, at2, f, T::Str);
             }
-            if let Some(a) = p
-                .req(props, at, "action", T::Obj)
-                .and_then(Value::as_object)
-            {
-                let at2 = "properties.action";
-                match p.disc(
-                    a,
-                    at2,
-                    "actionType",
-                    &["CreateJob", "InvokeBatchEndpoint", "CreateMonitor"],
-                ) {
-                    Some("CreateJob") => {
-                        if let Some(Value::Object(j)) = p.req(a, at2, "jobDefinition", T::Obj) {
-                            job_properties(&mut p, j, "properties.action.jobDefinition");
-                        }
-                    }
-                    Some("InvokeBatchEndpoint") => {
-                        p.req(a, at2, "endpointInvocationDefinition", T::Obj);
-                    }
-                    Some(_) => {
-                        p.req(a, at2, "monitorDefinition", T::Obj);
-                    }
-                    None => {}
+            match p.disc(t, at2, "triggerType", &["Cron", "Recurrence"]) {
+                Some("Cron") => {
+                    p.req(t, at2, "expression", T::Str);
                 }
+                Some(_) => {
+                    p.enum_opt(
+                        t,
+                        at2,
+                        "frequency",
+                        &["Minute", "Hour", "Day", "Week", "Month"],
+                        true,
+                    );
+                    if t.get("frequency").is_none_or(Value::is_null) {
+                        p.add(&join(at2, "frequency"), "is required");
+                    }
+                    p.req(t, at2, "interval", T::Int);
+                    if let Some(Value::Object(s)) = p.opt(t, at2, "schedule", T::Obj) {
+                        p.req(s, &join(at2, "schedule"), "hours", T::Arr);
+                        p.req(s, &join(at2, "schedule"), "minutes", T::Arr);
+                    }
+                }
+                None => {}
+            }
+        }
+        if let Some(a) = p
+            .req(props, at, "action", T::Obj)
+            .and_then(Value::as_object)
+        {
+            let at2 = "properties.action";
+            match p.disc(
+                a,
+                at2,
+                "actionType",
+                &["CreateJob", "InvokeBatchEndpoint", "CreateMonitor"],
+            ) {
+                Some("CreateJob") => {
+                    if let Some(Value::Object(j)) = p.req(a, at2, "jobDefinition", T::Obj) {
+                        job_properties(&mut p, j, "properties.action.jobDefinition");
+                    }
+                }
+                Some("InvokeBatchEndpoint") => {
+                    p.req(a, at2, "endpointInvocationDefinition", T::Obj);
+                }
+                Some(_) => {
+                    p.req(a, at2, "monitorDefinition", T::Obj);
+                }
+                None => {}
             }
         }
     }
@@ -622,26 +617,25 @@ pub fn schedule_put(body: &Value) -> Result<(), Vec<(String, String)>> {
 /// and the kind-specific required field (`componentSpec` for components).
 pub fn asset_put(body: &Value, required: Option<(&str, T)>) -> Result<(), Vec<(String, String)>> {
     let mut p = Problems::default();
-    if let Some(o) = object(&mut p, body, "") {
-        if let Some(props) = p
+    if let Some(o) = object(&mut p, body, "")
+        && let Some(props) = p
             .req(o, "", "properties", T::Obj)
             .and_then(Value::as_object)
-        {
-            let at = "properties";
-            p.opt(props, at, "description", T::Str);
-            p.string_map(props, at, "tags");
-            p.string_map(props, at, "properties");
-            p.opt(props, at, "isAnonymous", T::Bool);
-            p.opt(props, at, "isArchived", T::Bool);
-            p.opt(props, at, "codeUri", T::Str);
-            p.opt(props, at, "image", T::Str);
-            p.opt(props, at, "condaFile", T::Str);
-            if let Some(Value::Object(b)) = p.opt(props, at, "build", T::Obj) {
-                p.req(b, "properties.build", "contextUri", T::Str);
-            }
-            if let Some((field, t)) = required {
-                p.req(props, at, field, t);
-            }
+    {
+        let at = "properties";
+        p.opt(props, at, "description", T::Str);
+        p.string_map(props, at, "tags");
+        p.string_map(props, at, "properties");
+        p.opt(props, at, "isAnonymous", T::Bool);
+        p.opt(props, at, "isArchived", T::Bool);
+        p.opt(props, at, "codeUri", T::Str);
+        p.opt(props, at, "image", T::Str);
+        p.opt(props, at, "condaFile", T::Str);
+        if let Some(Value::Object(b)) = p.opt(props, at, "build", T::Obj) {
+            p.req(b, "properties.build", "contextUri", T::Str);
+        }
+        if let Some((field, t)) = required {
+            p.req(props, at, field, t);
         }
     }
     p.into_result()
@@ -650,43 +644,42 @@ pub fn asset_put(body: &Value, required: Option<(&str, T)>) -> Result<(), Vec<(S
 /// Datastore PUT body.
 pub fn datastore_put(body: &Value) -> Result<(), Vec<(String, String)>> {
     let mut p = Problems::default();
-    if let Some(o) = object(&mut p, body, "") {
-        if let Some(props) = p
+    if let Some(o) = object(&mut p, body, "")
+        && let Some(props) = p
             .req(o, "", "properties", T::Obj)
             .and_then(Value::as_object)
-        {
-            let at = "properties";
-            let dt = p.disc(
-                props,
-                at,
-                "datastoreType",
+    {
+        let at = "properties";
+        let dt = p.disc(
+            props,
+            at,
+            "datastoreType",
+            &[
+                "AzureBlob",
+                "AzureDataLakeGen1",
+                "AzureDataLakeGen2",
+                "AzureFile",
+                "OneLake",
+            ],
+        );
+        if let Some(Value::Object(c)) = p.req(props, at, "credentials", T::Obj) {
+            p.disc(
+                c,
+                "properties.credentials",
+                "credentialsType",
                 &[
-                    "AzureBlob",
-                    "AzureDataLakeGen1",
-                    "AzureDataLakeGen2",
-                    "AzureFile",
-                    "OneLake",
+                    "AccountKey",
+                    "Certificate",
+                    "None",
+                    "Sas",
+                    "ServicePrincipal",
+                    "KerberosKeytab",
+                    "KerberosPassword",
                 ],
             );
-            if let Some(Value::Object(c)) = p.req(props, at, "credentials", T::Obj) {
-                p.disc(
-                    c,
-                    "properties.credentials",
-                    "credentialsType",
-                    &[
-                        "AccountKey",
-                        "Certificate",
-                        "None",
-                        "Sas",
-                        "ServicePrincipal",
-                        "KerberosKeytab",
-                        "KerberosPassword",
-                    ],
-                );
-            }
-            if matches!(dt, Some("AzureBlob") | Some("AzureFile")) {
-                p.req(props, at, "accountName", T::Str);
-            }
+        }
+        if matches!(dt, Some("AzureBlob") | Some("AzureFile")) {
+            p.req(props, at, "accountName", T::Str);
         }
     }
     p.into_result()

@@ -213,13 +213,13 @@ fn check_update(old: &Entry, body: &Value, name: &str) -> Result<(), ArmError> {
     }
     let old_size = old.body["properties"]["properties"]["vmSize"].as_str();
     let new_size = body["properties"]["properties"]["vmSize"].as_str();
-    if let (Some(a), Some(b)) = (old_size, new_size) {
-        if !a.eq_ignore_ascii_case(b) {
-            return Err(ArmError::conflict(format!(
+    if let (Some(a), Some(b)) = (old_size, new_size)
+        && !a.eq_ignore_ascii_case(b)
+    {
+        return Err(ArmError::conflict(format!(
                 "Compute '{name}' has vmSize '{a}'; changing it to '{b}' is not supported. Delete and re-create the compute."
             ))
             .with_target("properties.properties.vmSize"));
-        }
     }
     Ok(())
 }
