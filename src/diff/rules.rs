@@ -315,6 +315,9 @@ pub static SCHEDULE: RuleSet = RuleSet {
         "/properties/trigger/schedule/monthDays",
     ],
     only_if_desired: &[
+        // Create-only; the service names a schedule after itself when the PUT has no
+        // displayName, and keeps it on a later PUT without one.
+        "/properties/displayName",
         "/properties/properties/*",
         "/properties/trigger/startTime",
         "/properties/action/endpointInvocationDefinition/**",
