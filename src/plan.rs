@@ -171,6 +171,47 @@ impl Plan {
     pub fn new(target: PlanTarget) -> Self {
         Plan {
             format_version: FORMAT_VERSION.to_owned(),
+    /// What the branch changes, for `plan --base REF` (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git: Option<GitChanges>,
+}
+
+/// How a manifest file differs between the base revision and the working tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ManifestChangeKind {
+    Added,
+    Modified,
+    Deleted,
+}
+
+/// One manifest file the branch changes, with the resources it declares (at the base, on the
+/// branch, or both).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangedManifest {
+    /// Relative to the repo root, `/`-separated.
+    pub path: String,
+    pub change: ManifestChangeKind,
+    #[serde(default)]
+    pub resources: Vec<ResourceId>,
+}
+
+/// What `plan --base REF` compared: the changed manifests, and the resources whose desired state
+/// differs between the base and the working tree (a changed manifest, or a file it uses).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GitChanges {
+    /// The revision as given (`origin/main`).
+    pub base: String,
+    /// The commit compared with: the merge base of `base` and HEAD when the history has one,
+    /// else `base` itself.
+    pub base_commit: String,
+    /// The plan was limited to `changed_resources` (`--changed-only`).
+    #[serde(default)]
+    pub changed_only: bool,
+    /// Sorted by path.
+    pub manifests: Vec<ChangedManifest>,
+    /// Sorted.
+    pub changed_resources: Vec<ResourceId>,
             target,
             commit: None,
             changes: Vec::new(),
@@ -183,6 +224,7 @@ impl Plan {
     /// True when the plan may be applied (no planning errors).
     pub fn is_applicable(&self) -> bool {
         self.errors.is_empty()
+            git: None,
     }
 
     /// The order to execute the plan's writes in (see [`ExecutionGraph`]).

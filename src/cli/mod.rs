@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod apply;
+mod drift;
 mod emulator;
+mod github;
 mod plan;
 mod progress;
 pub mod schema;
@@ -37,6 +39,8 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// JSON Schemas of the manifest kinds, for editors.
     Schema(schema::SchemaArgs),
+    /// What changed in the workspace outside git since the last apply; sync and health status.
+    Drift(drift::DriftArgs),
     /// Serve the local Azure ML workspace emulator (the ARM REST API on loopback) until Ctrl-C.
     Emulator(emulator::EmulatorArgs),
 }
@@ -62,6 +66,7 @@ fn run(cli: Cli) -> miette::Result<ExitCode> {
         Command::Validate(args) => validate::exec(args),
         Command::Schema(args) => schema::exec(args),
         Command::Emulator(args) => emulator::exec(args),
+        Command::Drift(args) => drift::exec(args),
     }
 }
 

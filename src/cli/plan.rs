@@ -2,6 +2,10 @@
 //!
 //! Exit codes (one place: [`exit_code`]): 0 success; with `--detailed-exitcode` 0 = no changes,
 //! 2 = changes pending; 1 = error (including manifests that do not validate and plan errors).
+//!
+//! With `--base REF` the plan also lists the manifests the branch changes (see
+//! [`ops::gitplan`]); `--changed-only` limits it to the resources they declare or that changed
+//! meaning. The plan records the commit it was made from (`-dirty` when the tree differs).
 
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
@@ -10,11 +14,13 @@ use std::process::ExitCode;
 
 use miette::{IntoDiagnostic, WrapErr, miette};
 
+use super::github;
 use super::target_args::TargetArgs;
 use crate::config::{RepoConfig, ResolvedTarget};
+use crate::gitsrc::GitRepo;
 use crate::manifest::DiskTree;
 use crate::model::ResourceId;
-use crate::ops::{self, Loaded, PlanRequest, Planned, Session, SessionOptions};
+use crate::ops::{self, Loaded, PlanRequest, Planned, Session, SessionOptions, gitplan};
 use crate::plan::Plan;
 use crate::render;
 
@@ -37,6 +43,23 @@ pub struct PlanArgs {
 
     #[command(flatten)]
     pub scope: ScopeArgs,
+
+    #[command(flatten)]
+    pub git: GitArgs,
+}
+
+/// `plan --base REF [--changed-only]`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct GitArgs {
+    /// Compare with this git revision (e.g. origin/main) and list the manifests the branch
+    /// changes. In a shallow CI checkout fetch it first: git fetch --depth=1 origin main.
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
+
+    /// With --base: plan only the resources whose desired state the branch changes (their
+    /// manifest, or a file it uses, changed; manifests deleted on the branch included).
+    #[arg(long, requires = "base")]
+    pub changed_only: bool,
 }
 
 /// Flags shared by `plan` and `apply` that shape what is planned.
@@ -60,6 +83,9 @@ pub enum PlanFormat {
     Text,
     Markdown,
     Json,
+    /// The text plan, GitHub Actions annotations on the manifests, and the markdown plan
+    /// appended to $GITHUB_STEP_SUMMARY when it is set.
+    Github,
 }
 
 /// Everything a plan was made from, kept for apply.
@@ -69,12 +95,58 @@ pub struct Prepared {
     pub session: Session,
     pub loaded: Loaded,
     pub planned: Planned,
+    /// What was asked of the planner (for the re-check right before apply writes).
+    pub request: PlanRequest,
 }
 
 /// Resolve the target, connect, load the manifests and plan. Validation errors stop here,
 /// before anything is read from or written to the workspace.
-pub async fn prepare(target_args: &TargetArgs, scope: &ScopeArgs, session_options: &SessionOptions) -> miette::Result<Prepared> {
+pub async fn prepare(
+    target_args: &TargetArgs,
+    scope: &ScopeArgs,
+    session_options: &SessionOptions,
+) -> miette::Result<Prepared> {
+    prepare_with(target_args, scope, &GitArgs::default(), session_options).await
+}
+
+/// [`prepare`], comparing with a git base when `git.base` is set.
+pub async fn prepare_with(
+    target_args: &TargetArgs,
+    scope: &ScopeArgs,
+    git: &GitArgs,
+    session_options: &SessionOptions,
+) -> miette::Result<Prepared> {
     let (config, target) = target_args.resolve()?;
+    // Git first: a missing base says what to fetch before anything else happens.
+    let repo = match (&git.base, GitRepo::open(&config.root)) {
+        (_, Ok(repo)) => Some(repo),
+        (None, Err(e)) => {
+            tracing::debug!("not reading git: {e}");
+            None
+        }
+        (Some(_), Err(e)) => {
+            return Err(e).into_diagnostic().wrap_err(format!(
+                "--base needs a git work tree at {}",
+                config.root.display()
+            ));
+        }
+    };
+    let base = match (&git.base, &repo) {
+        (Some(rev), Some(repo)) => Some((
+            rev.clone(),
+            gitplan::base_commit(repo, rev).into_diagnostic()?,
+        )),
+        _ => None,
+    };
+    let commit = repo
+        .as_ref()
+        .and_then(|r| match gitplan::worktree_commit(r) {
+            Ok(c) => Some(c.marker()),
+            Err(e) => {
+                tracing::debug!("no commit recorded in the plan: {e}");
+                None
+            }
+        });
     let files: Vec<PathBuf> = config
         .manifest_files()
         .into_diagnostic()
@@ -88,7 +160,9 @@ pub async fn prepare(target_args: &TargetArgs, scope: &ScopeArgs, session_option
         super::validate::print_human(&report);
         return Err(miette!("the manifests have errors; nothing was planned"));
     }
-    let session = Session::connect(&target, session_options).await.into_diagnostic()?;
+    let session = Session::connect(&target, session_options)
+        .await
+        .into_diagnostic()?;
     let loaded = ops::load_desired(&config, &target, &DiskTree, &files, &session.translate);
     if loaded.has_errors() {
         super::validate::print_human(&loaded.report);
@@ -96,27 +170,82 @@ pub async fn prepare(target_args: &TargetArgs, scope: &ScopeArgs, session_option
             eprintln!("{:?}", miette::Report::msg(e.to_string()));
         }
         session.close().await;
-        return Err(miette!("the manifests could not be translated; nothing was planned"));
+        return Err(miette!(
+            "the manifests could not be translated; nothing was planned"
+        ));
     }
-    let request = PlanRequest {
+    let mut request = PlanRequest {
         prune: scope.prune,
         allow_replace_assigned: scope.allow_replace_assigned,
         only: (!scope.only.is_empty()).then(|| scope.only.iter().cloned().collect()),
-        protected: target.options.iter().filter(|(_, o)| o.protected).map(|(a, _)| a.clone()).collect::<BTreeSet<_>>(),
+        protected: target
+            .options
+            .iter()
+            .filter(|(_, o)| o.protected)
+            .map(|(a, _)| a.clone())
+            .collect::<BTreeSet<_>>(),
     };
-    let planned = match ops::plan(&session, &loaded.desired, &request).await {
+    let mut changes = None;
+    if let (Some((rev, base_commit)), Some(repo)) = (&base, &repo) {
+        let compared = gitplan::compare_with_base(
+            repo,
+            rev,
+            base_commit,
+            &config,
+            &target,
+            &session.translate,
+            &loaded.desired,
+        );
+        let mut compared = match compared {
+            Ok(c) => c,
+            Err(e) => {
+                session.close().await;
+                return Err(e)
+                    .into_diagnostic()
+                    .wrap_err(format!("cannot read the manifests at {rev}"));
+            }
+        };
+        if git.changed_only {
+            compared.changed_only = true;
+            let changed: BTreeSet<ResourceId> =
+                compared.changed_resources.iter().cloned().collect();
+            request.only = Some(match request.only.take() {
+                Some(only) => only.intersection(&changed).cloned().collect(),
+                None => changed,
+            });
+        }
+        changes = Some(compared);
+    }
+    let mut planned = match ops::plan(&session, &loaded.desired, &request).await {
         Ok(p) => p,
         Err(e) => {
             session.close().await;
-            return Err(e).into_diagnostic().wrap_err("cannot read the workspace");
+            return Err(e)
+                .into_diagnostic()
+                .wrap_err("cannot read the workspace");
         }
     };
-    Ok(Prepared { config, target, session, loaded, planned })
+    planned.plan.commit = commit;
+    planned.plan.git = changes;
+    Ok(Prepared {
+        config,
+        target,
+        session,
+        loaded,
+        planned,
+        request,
+    })
 }
 
 pub fn exec(args: PlanArgs) -> miette::Result<ExitCode> {
     super::runtime()?.block_on(async move {
-        let prepared = prepare(&args.target, &args.scope, &SessionOptions::default()).await?;
+        let prepared = prepare_with(
+            &args.target,
+            &args.scope,
+            &args.git,
+            &SessionOptions::default(),
+        )
+        .await?;
         let plan = &prepared.planned.plan;
         let result = write_plan(plan, args.output, args.out.as_deref());
         prepared.session.close().await;
@@ -126,11 +255,41 @@ pub fn exec(args: PlanArgs) -> miette::Result<ExitCode> {
 }
 
 /// Print `plan` in `format` on stdout and save it when asked.
-pub fn write_plan(plan: &Plan, format: PlanFormat, out: Option<&std::path::Path>) -> miette::Result<()> {
+pub fn write_plan(
+    plan: &Plan,
+    format: PlanFormat,
+    out: Option<&std::path::Path>,
+) -> miette::Result<()> {
     let text = match format {
-        PlanFormat::Text => render::text::render(plan, &render::text::TextOptions { color: use_color(), max_listed: 20 }),
-        PlanFormat::Markdown => render::markdown::render(plan, &render::markdown::MarkdownOptions::default()),
+        PlanFormat::Text => render::text::render(
+            plan,
+            &render::text::TextOptions {
+                color: use_color(),
+                max_listed: 20,
+            },
+        ),
+        PlanFormat::Markdown => {
+            render::markdown::render(plan, &render::markdown::MarkdownOptions::default())
+        }
         PlanFormat::Json => render::json::render(plan).into_diagnostic()?,
+        PlanFormat::Github => {
+            let mut text = render::text::render(
+                plan,
+                &render::text::TextOptions {
+                    color: false,
+                    max_listed: 20,
+                },
+            );
+            for line in github::annotations(plan) {
+                text.push_str(&line);
+                text.push('\n');
+            }
+            if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty())
+            {
+                github::append_summary(std::path::Path::new(&summary), plan)?;
+            }
+            text
+        }
     };
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(text.as_bytes()).into_diagnostic()?;
@@ -139,8 +298,14 @@ pub fn write_plan(plan: &Plan, format: PlanFormat, out: Option<&std::path::Path>
     }
     if let Some(path) = out {
         let json = render::json::render(plan).into_diagnostic()?;
-        std::fs::write(path, json).into_diagnostic().wrap_err_with(|| format!("cannot write {}", path.display()))?;
-        eprintln!("Saved the plan to {}; apply it with: amlctl apply {}", path.display(), path.display());
+        std::fs::write(path, json)
+            .into_diagnostic()
+            .wrap_err_with(|| format!("cannot write {}", path.display()))?;
+        eprintln!(
+            "Saved the plan to {}; apply it with: amlctl apply {}",
+            path.display(),
+            path.display()
+        );
     }
     Ok(())
 }

@@ -1,7 +1,10 @@
 //! One function per user-facing operation, callable from tests without argv (cargo's `ops`).
 //! `cli` parses flags, calls these, and renders what they return.
 
+pub mod drift;
+pub mod gitplan;
 pub mod load;
+pub mod lock;
 pub mod plan;
 pub mod secrets;
 pub mod session;

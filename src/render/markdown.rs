@@ -115,6 +115,9 @@ fn head(plan: &Plan) -> String {
         let _ = write!(out, " · commit `{}`", esc(commit));
     }
     out.push_str("\n\n");
+    if let Some(git) = &plan.git {
+        git_section(&mut out, git);
+    }
     let _ = writeln!(out, "**{}**\n", summary_line(plan));
     let s = plan.summary();
     let mut extra = Vec::new();
@@ -162,6 +165,32 @@ fn head(plan: &Plan) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The manifests the branch changes (at most [`super::MAX_GIT_LISTED`]), before the plan.
+fn git_section(out: &mut String, git: &crate::plan::GitChanges) {
+    let short = git.base_commit.get(..12).unwrap_or(&git.base_commit);
+    let _ = writeln!(
+        out,
+        "#### Manifests changed on this branch\n\nCompared with `{}` (`{}`): {} manifest(s), {} resource(s){}.\n",
+        esc(&git.base),
+        esc(short),
+        git.manifests.len(),
+        git.changed_resources.len(),
+        if git.changed_only { "; the plan below is limited to them (`--changed-only`)" } else { "" }
+    );
+    for m in git.manifests.iter().take(super::MAX_GIT_LISTED) {
+        let resources: Vec<String> = m.resources.iter().map(|r| format!("`{r}`")).collect();
+        let _ = write!(out, "- {} `{}`", super::change_word(m.change), esc(&m.path));
+        if !resources.is_empty() {
+            let _ = write!(out, ": {}", resources.join(", "));
+        }
+        out.push('\n');
+    }
+    if git.manifests.len() > super::MAX_GIT_LISTED {
+        let _ = writeln!(out, "- … and {} more", git.manifests.len() - super::MAX_GIT_LISTED);
+    }
+    out.push_str("\n#### Plan\n\n");
 }
 
 fn table_rows(plan: &Plan) -> Vec<String> {

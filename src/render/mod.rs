@@ -70,3 +70,40 @@ pub(crate) fn reason_text(reason: &crate::plan::ActionReason) -> Option<String> 
         }
     }
 }
+
+/// Changed manifests listed at most (text and markdown); the rest are counted.
+pub(crate) const MAX_GIT_LISTED: usize = 50;
+
+pub(crate) fn change_word(c: crate::plan::ManifestChangeKind) -> &'static str {
+    match c {
+        crate::plan::ManifestChangeKind::Added => "added",
+        crate::plan::ManifestChangeKind::Modified => "modified",
+        crate::plan::ManifestChangeKind::Deleted => "deleted",
+    }
+}
+
+/// The "changed manifests" block of the text view, before the plan.
+pub(crate) fn git_section_text(out: &mut String, git: &crate::plan::GitChanges) {
+    use std::fmt::Write as _;
+    let short = git.base_commit.get(..12).unwrap_or(&git.base_commit);
+    let _ = writeln!(
+        out,
+        "Manifests changed on this branch (compared with {} at {short}): {} manifest(s), {} resource(s){}",
+        git.base,
+        git.manifests.len(),
+        git.changed_resources.len(),
+        if git.changed_only { "; the plan is limited to them (--changed-only)" } else { "" }
+    );
+    for m in git.manifests.iter().take(MAX_GIT_LISTED) {
+        let _ = write!(out, "  {:<8} {}", change_word(m.change), m.path);
+        if !m.resources.is_empty() {
+            let list: Vec<String> = m.resources.iter().map(ToString::to_string).collect();
+            let _ = write!(out, " ({})", list.join(", "));
+        }
+        out.push('\n');
+    }
+    if git.manifests.len() > MAX_GIT_LISTED {
+        let _ = writeln!(out, "  ... and {} more", git.manifests.len() - MAX_GIT_LISTED);
+    }
+    out.push('\n');
+}

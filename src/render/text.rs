@@ -62,6 +62,9 @@ pub fn render(plan: &Plan, opts: &TextOptions) -> String {
         let _ = writeln!(out, "Commit: {commit}");
     }
     out.push('\n');
+    if let Some(git) = &plan.git {
+        super::git_section_text(&mut out, git);
+    }
 
     let writes: Vec<&Change> = plan
         .changes
