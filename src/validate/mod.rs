@@ -256,7 +256,9 @@ fn check_file(
             if let Some(needle) = &f.needle {
                 span = narrow(&loaded.text, span, needle);
             }
-            let mut d = Diagnostic::error(f.code, f.message).at(span);
+            let mut d = Diagnostic::error(f.code, f.message)
+                .at(span)
+                .with_label(finding_label(f.code));
             d.severity = f.severity;
             if let Some(h) = f.help {
                 d = d.with_help(h);
@@ -285,6 +287,26 @@ fn check_file(
         file,
         diagnostics,
     })
+}
+
+/// The short text under a semantic finding's marker.
+fn finding_label(code: &str) -> &'static str {
+    match code {
+        codes::PATH_MISSING => "not found",
+        codes::BINDING => "does not resolve",
+        codes::REFERENCE => "invalid reference",
+        codes::REFERENCED_FILE => "not a usable job file",
+        codes::NAME_INVALID => "invalid name",
+        codes::CRON => "invalid cron expression",
+        codes::TIME_ZONE => "unknown time zone",
+        codes::TIME_FORMAT => "not a date-time",
+        codes::TIME_ORDER => "not after start_time",
+        codes::IDLE_SHUTDOWN => "15 to 4320 minutes",
+        codes::SCALE => "greater than max_instances",
+        codes::K8S_QUANTITY => "not a quantity",
+        codes::K8S_DEFAULT_TYPE => "not declared",
+        _ => "here",
+    }
 }
 
 /// The part of `span` where `needle` is written, if it is written there verbatim.
