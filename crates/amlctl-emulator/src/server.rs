@@ -24,6 +24,10 @@ use crate::faults::FaultAction;
 use crate::handlers::{self, ArmError, Body, Ctx, Req, Resp, paging};
 use crate::state::{self, State};
 
+/// Requests kept in memory for `EmulatorHandle::requests` (the oldest half is dropped beyond;
+/// the `request_log` file keeps everything).
+const MAX_LOGGED: usize = 200_000;
+
 /// Largest request body accepted (blob uploads included).
 const MAX_BODY: usize = 256 * 1024 * 1024;
 
@@ -103,7 +107,8 @@ impl EmulatorHandle {
         self.cert_pem.clone()
     }
 
-    /// Every request served so far, in arrival order.
+    /// Requests served so far, in arrival order (the most recent 100,000 to 200,000 once more
+    /// than 200,000 were served; the `request_log` file keeps them all).
     pub fn requests(&self) -> Vec<LoggedRequest> {
         let mut v = lock(&self.shared.log).clone();
         v.sort_by_key(|r| r.seq);
@@ -279,9 +284,9 @@ async fn respond(
     let (parts, body) = req.into_parts();
     let raw_query = parts.uri.query().unwrap_or("").to_string();
     let path = parts.uri.path().to_string();
-    let body = match Limited::new(body, MAX_BODY).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(_) => Bytes::new(),
+    let (body, too_large) = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(b) => (b.to_bytes(), false),
+        Err(_) => (Bytes::new(), true),
     };
     let request = Req {
         method: parts.method.clone(),
@@ -328,6 +333,15 @@ async fn respond(
             }
             (e.into_resp(), Some("error"))
         }
+        FaultAction::Pass if too_large => (
+            ArmError::new(
+                413,
+                "RequestEntityTooLarge",
+                format!("The request body is larger than {MAX_BODY} bytes or could not be read."),
+            )
+            .into_resp(),
+            None,
+        ),
         FaultAction::Pass => (handle(shared, &request), None),
     };
     record(shared, seq, &request, &raw_query, resp.status, fault);
@@ -392,7 +406,12 @@ fn record(shared: &Shared, seq: u64, req: &Req, raw_query: &str, status: u16, fa
             tracing::warn!("cannot write the request log: {e}");
         }
     }
-    lock(&shared.log).push(entry);
+    let mut log = lock(&shared.log);
+    if log.len() >= MAX_LOGGED {
+        // Bounded memory for a long-running emulator: forget the oldest half.
+        log.drain(..MAX_LOGGED / 2);
+    }
+    log.push(entry);
 }
 
 fn redact_query(q: &str) -> String {

@@ -626,3 +626,33 @@ fn sha256_hex(b: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     format!("{:x}", Sha256::digest(b))
 }
+
+#[tokio::test]
+async fn deleting_during_create_cancels_the_create_operation() {
+    let emu = start(fast_config(300)).await;
+    let c = client();
+    let base = emu.base_url();
+    let url = format!("{base}{WS}/computes/short?{V}");
+    let body = json!({"properties": {"computeType": "AmlCompute", "properties": {"scaleSettings": {"maxNodeCount": 1}}}});
+    let (s, h, _) = call(&c, Method::PUT, &url, Some(&body)).await;
+    assert_eq!(s, 201);
+    let create_op = hdr(&h, "azure-asyncoperation");
+    let (s, h, _) = call(
+        &c,
+        Method::DELETE,
+        &format!("{url}&underlyingResourceAction=Delete"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 202);
+    let op = wait_op(&c, &create_op).await;
+    assert_eq!(op["status"], "Canceled", "{op}");
+    assert!(op.get("error").is_none());
+    assert_eq!(
+        wait_op(&c, &hdr(&h, "azure-asyncoperation")).await["status"],
+        "Succeeded"
+    );
+    let (s, _, _) = call(&c, Method::GET, &url, None).await;
+    assert_eq!(s, 404);
+    emu.shutdown().await;
+}

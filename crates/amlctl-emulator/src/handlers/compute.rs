@@ -562,9 +562,9 @@ pub fn delete(
             "Compute '{name}' is already being deleted."
         )));
     }
+    lro::cancel_pending_for(ctx, state, &k);
     let started = lro::begin(ctx, state, ctx.lro_ms());
     let mut doc = entry.body;
-    let before = doc["properties"]["provisioningState"].clone();
     doc["properties"]["provisioningState"] = json!("Deleting");
     if doc["properties"]["computeType"] == "ComputeInstance" {
         doc["properties"]["properties"]["state"] = json!("Deleting");
@@ -578,7 +578,6 @@ pub fn delete(
     } else {
         vec![lro::remove_at(started.due_ms)]
     };
-    let _ = before;
     state.resources.insert(
         k,
         Entry {

@@ -147,3 +147,16 @@ pub fn retry_after(ctx: &Ctx, r: Resp) -> Resp {
         n => r.with_header("Retry-After", n.to_string()),
     }
 }
+
+/// Unfinished operations that would return `key` (a create or update in flight) end
+/// `Canceled` now: the resource is being deleted under them.
+pub fn cancel_pending_for(ctx: &Ctx, state: &mut State, key: &str) {
+    for op in state.operations.values_mut() {
+        if op.result_key.as_deref() == Some(key) && !op.done(ctx.now) {
+            op.outcome = Outcome::Canceled;
+            op.error = None;
+            op.due_ms = ctx.now;
+            state.dirty = true;
+        }
+    }
+}

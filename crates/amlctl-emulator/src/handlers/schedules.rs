@@ -131,6 +131,7 @@ pub fn delete(ctx: &Ctx, state: &mut State, w: &Ws, name: &str) -> Result<Resp, 
     else {
         return Ok(Resp::empty(204));
     };
+    lro::cancel_pending_for(ctx, state, &k);
     let started = lro::begin(ctx, state, ctx.lro_ms());
     entry.body["properties"]["provisioningState"] = json!("Deleting");
     entry.pending = if started.fails {
