@@ -270,10 +270,7 @@ fn list_targets_step_without_targets_gives_count_zero() {
 #[test]
 fn plan_step_keeps_changes_exit_code_adds_marker_and_summary() {
     let runner = Runner::new();
-    runner.fake(
-        "amlctl",
-        r#"echo "amlctl $*" >> "$CALLS"; echo '## Plan: 1 to add'; exit 2"#,
-    );
+    runner.fake("amlctl", &fake_plan("## Plan: 1 to add", 2));
     let wf = workflow("amlctl-plan.yml");
     let out = runner.run(
         &script(&wf, "plan", "Plan"),
@@ -286,16 +283,12 @@ fn plan_step_keeps_changes_exit_code_adds_marker_and_summary() {
         md.starts_with("<!-- amlctl-plan:prod -->\n## Plan: 1 to add"),
         "{md}"
     );
-    assert!(
-        fs::read_to_string(&runner.summary)
-            .unwrap()
-            .contains("1 to add")
-    );
     let calls = runner.calls();
     assert!(
         calls.contains("--target prod")
             && calls.contains("--base origin/main")
-            && calls.contains("--out plan.json"),
+            && calls.contains("--out plan.json")
+            && calls.contains("--output github"),
         "{calls}"
     );
 }
@@ -314,7 +307,7 @@ fn plan_step_fails_on_plan_errors_and_keeps_an_existing_marker() {
     let runner = Runner::new();
     runner.fake(
         "amlctl",
-        "echo '<!-- amlctl-plan:dev -->'; echo 'No changes.'; exit 0",
+        &fake_plan("<!-- amlctl-plan:dev -->\nNo changes.", 0),
     );
     ok(&runner.run(
         &script(&wf, "plan", "Plan"),
@@ -324,20 +317,69 @@ fn plan_step_fails_on_plan_errors_and_keeps_an_existing_marker() {
     assert_eq!(md.matches("<!-- amlctl-plan:dev -->").count(), 1, "{md}");
 }
 
+/// A fake `amlctl plan` that writes `markdown` to the `--markdown-out` file and exits `code`.
+fn fake_plan(markdown: &str, code: i32) -> String {
+    format!(
+        r#"echo "amlctl $*" >> "$CALLS"
+while [ $# -gt 0 ]; do
+  if [ "$1" = --markdown-out ]; then printf '%s\n' "{markdown}" > "$2"; fi
+  shift
+done
+exit {code}"#
+    )
+}
+
 // ---- apply steps (fake amlctl, gh) --------------------------------------------------------
+
+/// A git repo in the runner's work dir with one commit, recorded as the last apply of `prod`.
+fn with_apply_record(runner: &Runner) {
+    git(&runner.work, &["init", "-q"]);
+    fs::write(runner.work.join("a.yml"), "name: a\n").unwrap();
+    git(&runner.work, &["add", "a.yml"]);
+    git(&runner.work, &["commit", "-q", "-m", "applied"]);
+    let commit = git(&runner.work, &["rev-parse", "HEAD"]);
+    fs::create_dir_all(runner.work.join(".amlctl/applied")).unwrap();
+    fs::write(
+        runner.work.join(".amlctl/applied/prod.json"),
+        json!({"format_version": "1", "target": "prod", "workspace_id": "/w", "commit": commit})
+            .to_string(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn drift_check_is_skipped_without_an_apply_record() {
+    let wf = workflow("amlctl-apply.yml");
+    let refuse = script(&wf, "apply", "Refuse to apply over drift");
+    let runner = Runner::new();
+    runner.fake("amlctl", r#"echo "amlctl $*" >> "$CALLS"; exit 2"#);
+    let out = runner.run(&refuse, &[("TARGET", "prod"), ("ALLOW_DRIFT", "false")]);
+    ok(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("No record of an earlier apply"));
+    assert_eq!(runner.calls(), "", "amlctl drift not called");
+}
 
 #[test]
 fn apply_refuses_drift_unless_allowed() {
     let wf = workflow("amlctl-apply.yml");
     let refuse = script(&wf, "apply", "Refuse to apply over drift");
     let runner = Runner::new();
+    with_apply_record(&runner);
     runner.fake("amlctl", "exit 2");
     let out = runner.run(&refuse, &[("TARGET", "prod"), ("ALLOW_DRIFT", "false")]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("::error::prod drifted"));
     ok(&runner.run(&refuse, &[("TARGET", "prod"), ("ALLOW_DRIFT", "true")]));
 
+    let unhealthy = Runner::new();
+    with_apply_record(&unhealthy);
+    unhealthy.fake("amlctl", "exit 3");
+    let out = unhealthy.run(&refuse, &[("TARGET", "prod"), ("ALLOW_DRIFT", "false")]);
+    ok(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("::warning::prod has unhealthy"));
+
     let in_sync = Runner::new();
+    with_apply_record(&in_sync);
     in_sync.fake("amlctl", "exit 0");
     ok(&in_sync.run(&refuse, &[("TARGET", "prod"), ("ALLOW_DRIFT", "false")]));
 }
@@ -518,4 +560,161 @@ fn drift_opens_updates_and_closes_one_issue_per_target() {
     let quiet = drift_runner(None);
     ok(&quiet.run(&issue, &env("false")));
     assert!(!quiet.calls().contains("issue create") && !quiet.calls().contains("issue close"));
+}
+
+// ---- the amlctl steps of all three workflows: real binary, emulator, throwaway git repo ----
+
+const WS_PATH: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws";
+
+fn cluster(name: &str, max: u32) -> String {
+    format!(
+        "name: {name}\ntype: amlcompute\nsize: Standard_DS3_v2\nmin_instances: 0\nmax_instances: {max}\n"
+    )
+}
+
+/// Scale `cpu` by hand, as someone in the portal would.
+async fn scale_outside_git(url: &str, max: u32) {
+    let path = format!("{url}{WS_PATH}/computes/cpu?api-version=2026-03-01");
+    let client = reqwest::Client::new();
+    let mut body: Value = client
+        .get(&path)
+        .bearer_auth("portal")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["properties"]["properties"]["scaleSettings"]["maxNodeCount"] = json!(max);
+    let resp = client
+        .put(&path)
+        .bearer_auth("portal")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+}
+
+#[test]
+fn workflow_steps_run_against_the_emulator_with_the_real_binary() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let emu = rt
+        .block_on(amlctl_emulator::start(amlctl_emulator::EmulatorConfig {
+            timings: amlctl_emulator::Timings::uniform(std::time::Duration::from_millis(10)),
+            ..amlctl_emulator::EmulatorConfig::default()
+        }))
+        .unwrap();
+    let url = emu.base_url();
+
+    let runner = Runner::new();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_amlctl"), runner.bin.join("amlctl")).unwrap();
+    // The workflows log in with `azure/login` and pass `--auth azure-cli`: a fake `az` hands
+    // out a token (the emulator accepts any bearer token).
+    runner.fake(
+        "az",
+        r#"echo '{"accessToken":"fake-token","expires_on":4102444800,"tokenType":"Bearer"}'"#,
+    );
+    let w = &runner.work;
+    git(w, &["init", "-q", "-b", "main"]);
+    fs::write(w.join(".gitignore"), ".amlctl/\n").unwrap();
+    fs::write(
+        w.join("amlctl.yaml"),
+        format!(
+            "manifests: [\"compute/*.yml\"]\ndefault_target: prod\ntargets:\n  prod:\n    subscription: 00000000-0000-0000-0000-000000000000\n    resource_group: rg\n    workspace: ws\n    endpoint: {url}\n"
+        ),
+    )
+    .unwrap();
+    fs::create_dir_all(w.join("compute")).unwrap();
+    fs::write(w.join("compute/cpu.yml"), cluster("cpu", 2)).unwrap();
+    git(w, &["add", "."]);
+    git(w, &["commit", "-q", "-m", "main"]);
+    // What `git fetch --depth=1 origin main` leaves in a pull request's checkout.
+    git(w, &["update-ref", "refs/remotes/origin/main", "HEAD"]);
+    git(w, &["checkout", "-q", "-b", "feature"]);
+    fs::write(w.join("compute/cpu.yml"), cluster("cpu", 4)).unwrap();
+    fs::write(w.join("compute/gpu.yml"), cluster("gpu", 1)).unwrap();
+    git(w, &["add", "."]);
+    git(w, &["commit", "-q", "-m", "feature"]);
+    let head = git(w, &["rev-parse", "HEAD"]);
+    let env = [
+        ("TARGET", "prod"),
+        ("BASE_REF", "main"),
+        ("ALLOW_DRIFT", "false"),
+    ];
+
+    // amlctl-plan.yml: plan the pull request.
+    let out = runner.run(&script(&workflow("amlctl-plan.yml"), "plan", "Plan"), &env);
+    ok(&out);
+    assert_eq!(runner.outputs()["exitcode"], "2");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("::notice file=compute/gpu.yml,line=1,"),
+        "{stdout}"
+    );
+    let md = fs::read_to_string(w.join("plan.md")).unwrap();
+    assert!(
+        md.starts_with("<!-- amlctl-plan:prod -->")
+            && md.contains("added `compute/gpu.yml`")
+            && md.contains("modified `compute/cpu.yml`"),
+        "{md}"
+    );
+    assert!(
+        fs::read_to_string(&runner.summary)
+            .unwrap()
+            .contains("### amlctl plan: `prod`")
+    );
+    let plan: Value =
+        serde_json::from_str(&fs::read_to_string(w.join("plan.json")).unwrap()).unwrap();
+    assert_eq!(plan["commit"], head.as_str());
+
+    // amlctl-apply.yml after the merge: apply the reviewed plan.
+    let apply = workflow("amlctl-apply.yml");
+    fs::create_dir_all(w.join("reviewed")).unwrap();
+    fs::copy(w.join("plan.json"), w.join("reviewed/plan.json")).unwrap();
+    fs::remove_file(w.join("plan.json")).unwrap();
+    ok(&runner.run(&script(&apply, "apply", "Apply the reviewed plan"), &env));
+    let record: Value =
+        serde_json::from_str(&fs::read_to_string(w.join(".amlctl/applied/prod.json")).unwrap())
+            .unwrap();
+    assert_eq!(record["commit"], head.as_str());
+
+    // The next push: no drift, nothing to apply.
+    ok(&runner.run(&script(&apply, "apply", "Refuse to apply over drift"), &env));
+    let out = runner.run(&script(&apply, "apply", "Re-plan and apply"), &env);
+    ok(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("in sync with main"));
+
+    // amlctl-drift.yml: in sync, then someone scales cpu by hand.
+    let drift = workflow("amlctl-drift.yml");
+    ok(&runner.run(&script(&drift, "drift", "Check for drift"), &env));
+    assert_eq!(runner.outputs()["drifted"], "false");
+    assert!(
+        fs::read_to_string(w.join("drift.md"))
+            .unwrap()
+            .contains("### amlctl drift: `prod`")
+    );
+    rt.block_on(scale_outside_git(&url, 9));
+    ok(&runner.run(&script(&drift, "drift", "Check for drift"), &env));
+    assert_eq!(runner.outputs()["drifted"], "true");
+    let report = fs::read_to_string(w.join("drift.md")).unwrap();
+    assert!(
+        report.contains("`compute.cpu`") && report.contains("changed outside git"),
+        "{report}"
+    );
+
+    // ... and the next apply refuses to overwrite it.
+    let out = runner.run(&script(&apply, "apply", "Refuse to apply over drift"), &env);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("::error::prod drifted"));
+    rt.block_on(emu.shutdown());
 }

@@ -37,6 +37,10 @@ pub struct PlanArgs {
     #[arg(long = "out", value_name = "FILE")]
     pub out: Option<PathBuf>,
 
+    /// Also write the markdown plan (the pull-request comment) to FILE, whatever --output is.
+    #[arg(long = "markdown-out", value_name = "FILE")]
+    pub markdown_out: Option<PathBuf>,
+
     /// Exit 2 when there are changes, 0 when none, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
@@ -138,15 +142,15 @@ pub async fn prepare_with(
         )),
         _ => None,
     };
-    let commit = repo
-        .as_ref()
-        .and_then(|r| match gitplan::worktree_commit(r) {
+    let commit = repo.as_ref().and_then(|r| {
+        match gitplan::worktree_commit(r, |p| config.manifests.is_manifest(p)) {
             Ok(c) => Some(c.marker()),
             Err(e) => {
                 tracing::debug!("no commit recorded in the plan: {e}");
                 None
             }
-        });
+        }
+    });
     let files: Vec<PathBuf> = config
         .manifest_files()
         .into_diagnostic()
@@ -247,7 +251,18 @@ pub fn exec(args: PlanArgs) -> miette::Result<ExitCode> {
         )
         .await?;
         let plan = &prepared.planned.plan;
-        let result = write_plan(plan, args.output, args.out.as_deref());
+        let result = write_plan(plan, args.output, args.out.as_deref()).and_then(|()| match &args
+            .markdown_out
+        {
+            Some(path) => {
+                let md =
+                    render::markdown::render(plan, &render::markdown::MarkdownOptions::default());
+                std::fs::write(path, md)
+                    .into_diagnostic()
+                    .wrap_err_with(|| format!("cannot write {}", path.display()))
+            }
+            None => Ok(()),
+        });
         prepared.session.close().await;
         result?;
         Ok(exit_code(plan, args.detailed_exitcode))

@@ -374,15 +374,11 @@ pub fn health(kind: Kind, body: &Value) -> (Health, Vec<String>) {
                         &mut reasons,
                     ),
                     "Creating" | "Starting" | "Restarting" | "Stopping" | "Deleting"
-                    | "JobRunning" | "UserSettingUp" | "SettingUp" | "Resizing" => {
-                        if state != "JobRunning" {
-                            raise(
-                                Health::Progressing,
-                                format!("compute instance is {state}"),
-                                &mut reasons,
-                            )
-                        }
-                    }
+                    | "UserSettingUp" | "SettingUp" | "Resizing" => raise(
+                        Health::Progressing,
+                        format!("compute instance is {state}"),
+                        &mut reasons,
+                    ),
                     _ => {}
                 }
             }

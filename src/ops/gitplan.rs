@@ -31,7 +31,9 @@ use super::{Loaded, load_desired};
 pub struct WorktreeCommit {
     /// Full id of HEAD.
     pub head: String,
-    /// Tracked changes (staged or not) or untracked, not ignored files under the repo root.
+    /// A tracked file under the repo root is modified or deleted (staged or not), or a new file
+    /// (untracked or staged) is a manifest. New files that are not manifests (a CI job's
+    /// `plan.json`, a downloaded artifact) and amlctl's own `.amlctl/` do not count.
     pub dirty: bool,
 }
 
@@ -53,13 +55,19 @@ impl WorktreeCommit {
     }
 }
 
-/// HEAD and the dirty marker of the work tree holding `repo`'s directory.
-pub fn worktree_commit(repo: &GitRepo) -> Result<WorktreeCommit, GitError> {
+/// HEAD and the dirty marker of the work tree holding `repo`'s directory; `is_manifest` is the
+/// repo config's rule (`config.manifests.is_manifest`).
+pub fn worktree_commit(
+    repo: &GitRepo,
+    is_manifest: impl Fn(&str) -> bool,
+) -> Result<WorktreeCommit, GitError> {
     let head = repo.head()?;
     // amlctl's own state (`.amlctl/`: the local workspace, locks, apply records) is not part of
     // what a plan is made from, even when no .gitignore says so.
     let state = format!("{}/", crate::config::STATE_DIR);
-    let dirty = repo.changed_paths(&head)?.iter().any(|c| !c.path.starts_with(&state));
+    let dirty = repo.changed_paths(&head)?.iter().any(|c| {
+        !c.path.starts_with(&state) && (c.change != gitsrc::Change::Added || is_manifest(&c.path))
+    });
     Ok(WorktreeCommit {
         head: head.to_string(),
         dirty,
