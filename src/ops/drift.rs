@@ -482,6 +482,84 @@ mod tests {
         );
     }
 
+    fn change(name: &str, actions: serde_json::Value, fields: &[&str]) -> Change {
+        serde_json::from_value(json!({
+            "address": format!("compute.{name}"),
+            "type_label": "AmlCompute",
+            "actions": actions,
+            "reasons": [],
+            "before": {},
+            "after": {},
+            "field_changes": fields.iter().map(|f| json!({"path": f})).collect::<Vec<_>>(),
+            "depends_on": [],
+            "warnings": [],
+        }))
+        .unwrap()
+    }
+
+    fn plan(changes: Vec<Change>) -> Plan {
+        let mut p = Plan::new(PlanTarget {
+            name: "prod".into(),
+            workspace_id: "/w".into(),
+        });
+        p.changes = changes;
+        p
+    }
+
+    #[test]
+    fn drift_git_changes_and_sync_are_told_apart() {
+        let live = LiveState {
+            resources: ["a", "b", "c"]
+                .into_iter()
+                .map(|n| {
+                    let id = ResourceId::new(Kind::Compute, n);
+                    let body = json!({"properties": {"provisioningState": if n == "c" { "Failed" } else { "Succeeded" }}});
+                    (id.clone(), crate::model::LiveResource { id, body, owned: true })
+                })
+                .collect(),
+        };
+        // a: changed by hand (drift); b: changed in git (pending); c: in sync but failed.
+        let branch = plan(vec![
+            change("a", json!(["update"]), &["/x"]),
+            change("b", json!(["update"]), &["/y"]),
+            change("c", json!(["no_op"]), &[]),
+        ]);
+        let reference = plan(vec![
+            change("a", json!(["update"]), &["/x"]),
+            change("b", json!(["no_op"]), &[]),
+            change("c", json!(["no_op"]), &[]),
+        ]);
+        let git_changed: BTreeSet<ResourceId> = [ResourceId::new(Kind::Compute, "b")].into();
+        let r = Reference {
+            commit: "abc".into(),
+            origin: ReferenceOrigin::Record,
+        };
+        let report = build_report(&branch, Some((&reference, r)), &git_changed, &live);
+        let by: BTreeMap<&str, &ResourceStatus> = report
+            .resources
+            .iter()
+            .map(|s| (s.address.name.as_str(), s))
+            .collect();
+        assert!(by["a"].drifted && !by["a"].git_changed && by["a"].drifted_fields == ["/x"]);
+        assert!(!by["b"].drifted && by["b"].git_changed && by["b"].sync == SyncStatus::OutOfSync);
+        assert!(by["c"].sync == SyncStatus::Synced && by["c"].health == Health::Degraded);
+        assert_eq!(
+            report.summary,
+            DriftSummary {
+                resources: 3,
+                out_of_sync: 2,
+                drifted: 1,
+                git_changed: 1,
+                unhealthy: 1
+            }
+        );
+        assert!(report.has_drift() && report.is_unhealthy());
+
+        // Without git, everything out of sync counts as drift.
+        let report = build_report(&branch, None, &BTreeSet::new(), &live);
+        assert_eq!(report.summary.drifted, 2);
+    }
+
     #[test]
     fn record_round_trip_and_safe_file_name() {
         let dir = tempfile::tempdir().unwrap();
