@@ -137,6 +137,9 @@ pub struct State {
     pub dirty: bool,
 }
 
+/// How long a finished operation stays queryable.
+pub const OPERATION_TTL_MS: u64 = 3_600_000;
+
 /// Lower-cased key of an ARM id (ARM ids compare case-insensitively).
 pub fn key(id: &str) -> String {
     id.to_ascii_lowercase()
@@ -163,6 +166,13 @@ impl State {
         }
         for k in removed {
             self.resources.remove(&k);
+        }
+        // Finished operations are forgotten after an hour, so the state does not grow forever.
+        let before = self.operations.len();
+        self.operations
+            .retain(|_, op| op.due_ms.saturating_add(OPERATION_TTL_MS) > now);
+        if self.operations.len() != before {
+            self.dirty = true;
         }
     }
 
@@ -276,6 +286,24 @@ mod tests {
         assert_eq!(s.resources["a"].body["properties"]["status"], "Completed");
         assert!(!s.resources.contains_key("b"));
         assert!(s.resources["a"].pending.is_empty());
+    }
+
+    #[test]
+    fn finished_operations_expire() {
+        let mut s = State::default();
+        let op = |due_ms| Operation {
+            id: "x".into(),
+            start_ms: 0,
+            due_ms,
+            outcome: Outcome::Succeeded,
+            error: None,
+            result_key: None,
+        };
+        s.operations.insert("old".into(), op(10));
+        s.operations.insert("new".into(), op(OPERATION_TTL_MS));
+        s.advance(OPERATION_TTL_MS + 10);
+        assert!(!s.operations.contains_key("old"));
+        assert!(s.operations.contains_key("new"));
     }
 
     #[test]
