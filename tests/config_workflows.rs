@@ -619,27 +619,42 @@ fn workflow_steps_run_against_the_emulator_with_the_real_binary() {
         "az",
         r#"echo '{"accessToken":"fake-token","expires_on":4102444800,"tokenType":"Bearer"}'"#,
     );
-    let w = &runner.work;
-    git(w, &["init", "-q", "-b", "main"]);
-    fs::write(w.join(".gitignore"), ".amlctl/\n").unwrap();
+    // The repository on GitHub, and the shallow checkout `actions/checkout` makes of the branch.
+    let origin = runner.work.parent().unwrap().join("origin");
+    fs::create_dir_all(&origin).unwrap();
+    let o = &origin;
+    git(o, &["init", "-q", "-b", "main"]);
+    fs::write(o.join(".gitignore"), ".amlctl/\n").unwrap();
     fs::write(
-        w.join("amlctl.yaml"),
+        o.join("amlctl.yaml"),
         format!(
             "manifests: [\"compute/*.yml\"]\ndefault_target: prod\ntargets:\n  prod:\n    subscription: 00000000-0000-0000-0000-000000000000\n    resource_group: rg\n    workspace: ws\n    endpoint: {url}\n"
         ),
     )
     .unwrap();
-    fs::create_dir_all(w.join("compute")).unwrap();
-    fs::write(w.join("compute/cpu.yml"), cluster("cpu", 2)).unwrap();
-    git(w, &["add", "."]);
-    git(w, &["commit", "-q", "-m", "main"]);
-    // What `git fetch --depth=1 origin main` leaves in a pull request's checkout.
-    git(w, &["update-ref", "refs/remotes/origin/main", "HEAD"]);
-    git(w, &["checkout", "-q", "-b", "feature"]);
-    fs::write(w.join("compute/cpu.yml"), cluster("cpu", 4)).unwrap();
-    fs::write(w.join("compute/gpu.yml"), cluster("gpu", 1)).unwrap();
-    git(w, &["add", "."]);
-    git(w, &["commit", "-q", "-m", "feature"]);
+    fs::create_dir_all(o.join("compute")).unwrap();
+    fs::write(o.join("compute/cpu.yml"), cluster("cpu", 2)).unwrap();
+    git(o, &["add", "."]);
+    git(o, &["commit", "-q", "-m", "main"]);
+    git(o, &["checkout", "-q", "-b", "feature"]);
+    fs::write(o.join("compute/cpu.yml"), cluster("cpu", 4)).unwrap();
+    fs::write(o.join("compute/gpu.yml"), cluster("gpu", 1)).unwrap();
+    git(o, &["add", "."]);
+    git(o, &["commit", "-q", "-m", "feature"]);
+    let w = &runner.work;
+    let origin_url = format!("file://{}", origin.display());
+    git(
+        w,
+        &[
+            "clone",
+            "-q",
+            "--depth=1",
+            "--branch",
+            "feature",
+            &origin_url,
+            ".",
+        ],
+    );
     let head = git(w, &["rev-parse", "HEAD"]);
     let env = [
         ("TARGET", "prod"),
@@ -647,8 +662,13 @@ fn workflow_steps_run_against_the_emulator_with_the_real_binary() {
         ("ALLOW_DRIFT", "false"),
     ];
 
-    // amlctl-plan.yml: plan the pull request.
-    let out = runner.run(&script(&workflow("amlctl-plan.yml"), "plan", "Plan"), &env);
+    // amlctl-plan.yml: fetch the base into the shallow clone, plan the pull request.
+    let plan_wf = workflow("amlctl-plan.yml");
+    ok(&runner.run(
+        &script(&plan_wf, "plan", "Fetch the base branch (shallow)"),
+        &env,
+    ));
+    let out = runner.run(&script(&plan_wf, "plan", "Plan"), &env);
     ok(&out);
     assert_eq!(runner.outputs()["exitcode"], "2");
     let stdout = String::from_utf8_lossy(&out.stdout);
