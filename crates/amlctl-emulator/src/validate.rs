@@ -359,7 +359,31 @@ pub fn compute_patch(body: &Value) -> Result<(), Vec<(String, String)>> {
     p.into_result()
 }
 
+// Discriminator and enum values, as in the 2026-03-01 spec (a unit test compares them).
 const JOB_TYPES: &[&str] = &["AutoML", "Command", "Sweep", "Pipeline", "Spark"];
+const IDENTITY_TYPES: &[&str] = &["Managed", "AMLToken", "UserIdentity"];
+const JOB_LIMITS_TYPES: &[&str] = &["Command", "Sweep"];
+const SAMPLING_ALGORITHM_TYPES: &[&str] = &["Grid", "Random", "Bayesian"];
+const EARLY_TERMINATION_POLICY_TYPES: &[&str] =
+    &["Bandit", "MedianStopping", "TruncationSelection"];
+const DISTRIBUTION_TYPES: &[&str] = &["PyTorch", "TensorFlow", "Mpi"];
+const TRIGGER_TYPES: &[&str] = &["Recurrence", "Cron"];
+const RECURRENCE_FREQUENCIES: &[&str] = &["Minute", "Hour", "Day", "Week", "Month"];
+const SCHEDULE_ACTION_TYPES: &[&str] = &["CreateJob", "InvokeBatchEndpoint", "CreateMonitor"];
+const DATASTORE_TYPES: &[&str] = &[
+    "AzureBlob",
+    "AzureDataLakeGen1",
+    "AzureDataLakeGen2",
+    "AzureFile",
+    "OneLake",
+];
+const CREDENTIALS_TYPES: &[&str] = &[
+    "AccountKey",
+    "Certificate",
+    "None",
+    "Sas",
+    "ServicePrincipal",
+];
 const INPUT_TYPES: &[&str] = &[
     "literal",
     "uri_file",
@@ -407,12 +431,7 @@ pub fn job_properties(p: &mut Problems, o: &Map<String, Value>, at: &str) {
     p.string_map(o, at, "properties");
     p.opt(o, at, "isArchived", T::Bool);
     if let Some(Value::Object(id)) = p.opt(o, at, "identity", T::Obj) {
-        p.disc(
-            id,
-            &join(at, "identity"),
-            "identityType",
-            &["AMLToken", "Managed", "UserIdentity"],
-        );
+        p.disc(id, &join(at, "identity"), "identityType", IDENTITY_TYPES);
     }
     if let Some(Value::Object(svc)) = p.opt(o, at, "services", T::Obj) {
         for (k, v) in svc {
@@ -456,12 +475,7 @@ pub fn job_properties(p: &mut Problems, o: &Map<String, Value>, at: &str) {
             p.opt(o, at, "codeId", T::Str);
             p.string_map(o, at, "environmentVariables");
             if let Some(Value::Object(l)) = p.opt(o, at, "limits", T::Obj) {
-                p.disc(
-                    l,
-                    &join(at, "limits"),
-                    "jobLimitsType",
-                    &["Command", "Sweep"],
-                );
+                p.disc(l, &join(at, "limits"), "jobLimitsType", JOB_LIMITS_TYPES);
                 p.opt(l, &join(at, "limits"), "timeout", T::Str);
             }
             distribution(p, o, at);
@@ -483,7 +497,7 @@ pub fn job_properties(p: &mut Problems, o: &Map<String, Value>, at: &str) {
                     s,
                     &join(at, "samplingAlgorithm"),
                     "samplingAlgorithmType",
-                    &["Grid", "Random", "Bayesian"],
+                    SAMPLING_ALGORITHM_TYPES,
                 );
             }
             p.req(o, at, "searchSpace", T::Obj);
@@ -499,7 +513,7 @@ pub fn job_properties(p: &mut Problems, o: &Map<String, Value>, at: &str) {
                     e,
                     &join(at, "earlyTermination"),
                     "policyType",
-                    &["Bandit", "MedianStopping", "TruncationSelection"],
+                    EARLY_TERMINATION_POLICY_TYPES,
                 );
             }
         }
@@ -524,7 +538,7 @@ fn distribution(p: &mut Problems, o: &Map<String, Value>, at: &str) {
             d,
             &join(at, "distribution"),
             "distributionType",
-            &["PyTorch", "TensorFlow", "Mpi", "Ray"],
+            DISTRIBUTION_TYPES,
         );
     }
 }
@@ -560,18 +574,12 @@ pub fn schedule_put(body: &Value) -> Result<(), Vec<(String, String)>> {
             for f in ["startTime", "endTime", "timeZone"] {
                 p.opt(t, at2, f, T::Str);
             }
-            match p.disc(t, at2, "triggerType", &["Cron", "Recurrence"]) {
+            match p.disc(t, at2, "triggerType", TRIGGER_TYPES) {
                 Some("Cron") => {
                     p.req(t, at2, "expression", T::Str);
                 }
                 Some(_) => {
-                    p.enum_opt(
-                        t,
-                        at2,
-                        "frequency",
-                        &["Minute", "Hour", "Day", "Week", "Month"],
-                        true,
-                    );
+                    p.enum_opt(t, at2, "frequency", RECURRENCE_FREQUENCIES, true);
                     if t.get("frequency").is_none_or(Value::is_null) {
                         p.add(&join(at2, "frequency"), "is required");
                     }
@@ -589,12 +597,7 @@ pub fn schedule_put(body: &Value) -> Result<(), Vec<(String, String)>> {
             .and_then(Value::as_object)
         {
             let at2 = "properties.action";
-            match p.disc(
-                a,
-                at2,
-                "actionType",
-                &["CreateJob", "InvokeBatchEndpoint", "CreateMonitor"],
-            ) {
+            match p.disc(a, at2, "actionType", SCHEDULE_ACTION_TYPES) {
                 Some("CreateJob") => {
                     if let Some(Value::Object(j)) = p.req(a, at2, "jobDefinition", T::Obj) {
                         job_properties(&mut p, j, "properties.action.jobDefinition");
@@ -650,32 +653,13 @@ pub fn datastore_put(body: &Value) -> Result<(), Vec<(String, String)>> {
             .and_then(Value::as_object)
     {
         let at = "properties";
-        let dt = p.disc(
-            props,
-            at,
-            "datastoreType",
-            &[
-                "AzureBlob",
-                "AzureDataLakeGen1",
-                "AzureDataLakeGen2",
-                "AzureFile",
-                "OneLake",
-            ],
-        );
+        let dt = p.disc(props, at, "datastoreType", DATASTORE_TYPES);
         if let Some(Value::Object(c)) = p.req(props, at, "credentials", T::Obj) {
             p.disc(
                 c,
                 "properties.credentials",
                 "credentialsType",
-                &[
-                    "AccountKey",
-                    "Certificate",
-                    "None",
-                    "Sas",
-                    "ServicePrincipal",
-                    "KerberosKeytab",
-                    "KerberosPassword",
-                ],
+                CREDENTIALS_TYPES,
             );
         }
         if matches!(dt, Some("AzureBlob") | Some("AzureFile")) {
@@ -683,4 +667,67 @@ pub fn datastore_put(body: &Value) -> Result<(), Vec<(String, String)>> {
         }
     }
     p.into_result()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The hand-written value lists match the published spec's enums.
+    #[test]
+    fn value_lists_match_the_2026_03_01_spec() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/reference/azure-ml-rest/spec/2026-03-01/openapi.json");
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let spec: Value = serde_json::from_str(&text).expect("spec is JSON");
+        let defs = &spec["definitions"];
+        let lists: &[(&str, &[&str])] = &[
+            ("ComputeType", COMPUTE_TYPES),
+            ("JobType", JOB_TYPES),
+            ("JobInputType", INPUT_TYPES),
+            ("JobOutputType", OUTPUT_TYPES),
+            ("IdentityConfigurationType", IDENTITY_TYPES),
+            ("JobLimitsType", JOB_LIMITS_TYPES),
+            ("SamplingAlgorithmType", SAMPLING_ALGORITHM_TYPES),
+            ("EarlyTerminationPolicyType", EARLY_TERMINATION_POLICY_TYPES),
+            ("DistributionType", DISTRIBUTION_TYPES),
+            ("TriggerType", TRIGGER_TYPES),
+            ("RecurrenceFrequency", RECURRENCE_FREQUENCIES),
+            ("ScheduleActionType", SCHEDULE_ACTION_TYPES),
+            ("DatastoreType", DATASTORE_TYPES),
+            ("CredentialsType", CREDENTIALS_TYPES),
+        ];
+        for (name, ours) in lists {
+            let mut spec_values: Vec<&str> = defs[*name]["enum"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{name} has no enum in the spec"))
+                .iter()
+                .filter_map(Value::as_str)
+                .collect();
+            let mut ours = ours.to_vec();
+            spec_values.sort_unstable();
+            ours.sort_unstable();
+            assert_eq!(ours, spec_values, "{name}");
+        }
+    }
+
+    #[test]
+    fn problems_are_all_collected() {
+        let body = json!({"properties": {"jobType": "Command", "tags": {"a": [1]}, "inputs": {"x": {"jobInputType": "nope"}}}});
+        let problems = job_put(&body).unwrap_err();
+        let targets: Vec<&str> = problems.iter().map(|(t, _)| t.as_str()).collect();
+        for t in [
+            "properties.tags.a",
+            "properties.inputs.x.jobInputType",
+            "properties.command",
+            "properties.environmentId",
+        ] {
+            assert!(targets.contains(&t), "{t} not in {targets:?}");
+        }
+        assert!(job_put(&json!([])).is_err());
+        assert!(compute_put(&json!({"properties": {"computeType": "AmlCompute", "properties": {"scaleSettings": {"maxNodeCount": 1, "minNodeCount": 2}}}})).is_err());
+        assert!(compute_put(&json!({"properties": {"computeType": "AmlCompute", "properties": {"scaleSettings": {"maxNodeCount": 2}}}})).is_ok());
+    }
 }
