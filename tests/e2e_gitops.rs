@@ -522,3 +522,81 @@ async fn a_running_apply_to_the_same_workspace_is_refused() {
     assert!(!lock.exists(), "released after apply");
     emu.shutdown().await;
 }
+
+const SCHEDULE: &str = "name: nightly\ntrigger:\n  type: cron\n  expression: \"0 2 * * *\"\n  time_zone: UTC\ncreate_job: ./job/train.yml\n";
+
+const CODE_JOB: &str = "command: python main.py\ncode: ./src\nenvironment: azureml://registries/azureml/environments/sklearn-1.5/labels/latest\ncompute: azureml:cpu\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_a_manifest_uses_count_as_changes() {
+    let emu = emulator().await;
+    let url = emu.base_url();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    git(dir, &["init", "-q", "-b", "main"]);
+    write(
+        dir,
+        "amlctl.yaml",
+        "version: 1\nmanifests:\n  - \"compute/*.yml\"\n  - \"jobs/*.yml\"\n  - \"schedules/*.yml\"\n",
+    );
+    write(dir, "compute/cpu.yml", &cluster("cpu", 2));
+    write(dir, "schedules/nightly.yml", SCHEDULE);
+    write(
+        dir,
+        "schedules/job/train.yml",
+        TRAIN.replace("new-cluster", "cpu").as_str(),
+    );
+    write(dir, "jobs/code.yml", CODE_JOB);
+    write(dir, "jobs/src/main.py", "print('v1')\n");
+    git(dir, &["add", "."]);
+    git(dir, &["commit", "-q", "-m", "base"]);
+    let out = run(dir, &url, &["apply", "--auto-approve"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    // Only files the manifests use change: the schedule's embedded job and the job's code.
+    write(
+        dir,
+        "schedules/job/train.yml",
+        TRAIN
+            .replace("new-cluster", "cpu")
+            .replace("echo train", "echo retrain")
+            .as_str(),
+    );
+    write(dir, "jobs/src/main.py", "print('v2')\n");
+    git(dir, &["commit", "-q", "-am", "change used files"]);
+    let out = run(
+        dir,
+        &url,
+        &[
+            "plan",
+            "--base",
+            "HEAD~1",
+            "--changed-only",
+            "--output",
+            "json",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let plan = json(&out);
+    assert_eq!(
+        plan["git"]["manifests"],
+        serde_json::json!([]),
+        "no manifest file changed"
+    );
+    let planned = addresses(&plan, true);
+    assert!(
+        planned.contains(&"schedule.nightly".to_owned()),
+        "{planned:?}"
+    );
+    assert!(
+        planned.iter().any(|a| a.starts_with("job.code-")),
+        "new code, new job: {planned:?}"
+    );
+    // Its job depends on cpu, which the plan shows as context (as `--only` does), unchanged.
+    assert!(
+        !planned.contains(&"compute.cpu".to_owned()),
+        "unchanged: not written"
+    );
+    emu.shutdown().await;
+}
