@@ -3,6 +3,9 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+/// 9999-12-31T23:59:59Z in epoch milliseconds.
+const MAX_MS: u64 = 253_402_300_799_000;
+
 /// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> u64 {
     SystemTime::now()
@@ -13,7 +16,8 @@ pub fn now_ms() -> u64 {
 
 /// RFC 3339 timestamp (UTC, 7 fractional digits like the service) for epoch milliseconds.
 pub fn rfc3339(ms: u64) -> String {
-    let t = UNIX_EPOCH + Duration::from_millis(ms);
+    // Clamp to 9999-12-31T23:59:59Z, the last instant RFC 3339 can express.
+    let t = UNIX_EPOCH + Duration::from_millis(ms.min(MAX_MS));
     // humantime gives e.g. 2026-11-26T04:23:07.123Z
     let s = humantime::format_rfc3339_millis(t).to_string();
     match s.strip_suffix('Z') {
@@ -30,7 +34,7 @@ pub fn ms(d: Duration) -> u64 {
 /// RFC 1123 / IMF-fixdate (`Thu, 26 Nov 2026 04:39:59 GMT`) for epoch milliseconds: the HTTP
 /// date format the storage service uses in `Last-Modified`.
 pub fn http_date(ms: u64) -> String {
-    let secs = ms / 1000;
+    let secs = ms.min(MAX_MS) / 1000;
     let days = secs / 86_400;
     let rem = secs % 86_400;
     let (h, m, s) = (rem / 3600, (rem % 3600) / 60, rem % 60);
@@ -65,5 +69,7 @@ mod tests {
         );
         assert_eq!(http_date(951_782_400_000), "Tue, 29 Feb 2000 00:00:00 GMT");
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00.0000000+00:00");
+        assert!(rfc3339(u64::MAX).starts_with("9999-12-31T23:59:59"));
+        assert!(http_date(u64::MAX).contains("9999"));
     }
 }

@@ -337,3 +337,53 @@ async fn request_log_file_has_one_json_line_per_request() {
     assert_eq!(lines[1]["status"], 404);
     assert!(!text.to_ascii_lowercase().contains("authorization"));
 }
+
+#[tokio::test]
+async fn malformed_bodies_get_4xx_never_5xx() {
+    let emu = start(fast_config(1)).await;
+    let c = client();
+    let base = emu.base_url();
+    let targets = [
+        (Method::PUT, "computes/c1"),
+        (Method::PATCH, "computes/c1"),
+        (Method::PUT, "jobs/j1"),
+        (Method::PUT, "schedules/s1"),
+        (Method::PUT, "codes/c/versions/1"),
+        (Method::PUT, "codes/c"),
+        (Method::PUT, "environments/e/versions/1"),
+        (Method::PUT, "components/k/versions/1"),
+        (Method::PUT, "datastores/d"),
+        (Method::POST, "codes/c/versions/1/startPendingUpload"),
+    ];
+    let bodies = [
+        json!(null),
+        json!([]),
+        json!("text"),
+        json!(1.5),
+        json!({}),
+        json!({"properties": null}),
+        json!({"properties": []}),
+        json!({"properties": {"computeType": 5, "jobType": {}, "properties": "x"}}),
+        json!({"properties": {"computeType": "AmlCompute", "properties": {"scaleSettings": "x", "userAccountCredentials": []}}}),
+        json!({"properties": {"computeType": "ComputeInstance", "properties": {"schedules": {"computeStartStop": [1, {"cron": 2}]}}}}),
+        json!({"properties": {"jobType": "Sweep", "trial": [], "objective": 1}}),
+        json!({"properties": {"trigger": {"triggerType": "Recurrence", "frequency": 3}, "action": {"actionType": "CreateJob", "jobDefinition": []}}}),
+        json!({"properties": {"credentials": {"secrets": 1}, "datastoreType": "AzureBlob"}}),
+        json!({"location": ["x"], "tags": "y", "identity": 3, "properties": {"computeType": "Kubernetes", "properties": {"instanceTypes": 1}}}),
+    ];
+    for (m, path) in &targets {
+        for b in &bodies {
+            let (s, _, got) = call(&c, m.clone(), &format!("{base}{WS}/{path}?{V}"), Some(b)).await;
+            assert!(s < 500, "{m} {path} {b}: {s} {got}");
+            if s >= 400 {
+                assert!(got["error"]["code"].is_string(), "{m} {path} {b}: {got}");
+            }
+        }
+    }
+    // Paths and queries with odd encodings.
+    for path in ["computes/%ZZ", "computes/a%2Fb", "jobs/%F0%9F%98%80", "computes/x/start", "nope/x/y/z"] {
+        let (s, _, _) = call(&c, Method::GET, &format!("{base}{WS}/{path}?{V}&$skip=-1&$skipToken=%%"), None).await;
+        assert!(s < 500, "{path}: {s}");
+    }
+    emu.shutdown().await;
+}

@@ -355,7 +355,7 @@ fn start_pending_upload(
         "{}/{account}/{container}/LocalUpload/{upload_id}",
         ctx.base_url
     );
-    let expiry = rfc3339(ctx.now + 3_600_000);
+    let expiry = rfc3339(ctx.now.saturating_add(3_600_000));
     let sas = format!(
         "{blob_uri}?sv=2021-08-06&sr=c&sp=rcwl&se={}&sig=emulator",
         super::paging::encode(&expiry)

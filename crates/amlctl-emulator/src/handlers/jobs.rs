@@ -182,7 +182,7 @@ pub fn put(ctx: &Ctx, state: &mut State, req: &Req, w: &Ws, name: &str) -> Resul
         .enumerate()
         .map(|(n, s)| {
             lro::set_at(
-                ctx.now + step * (n as u64 + 1),
+                ctx.now.saturating_add(step.saturating_mul(n as u64 + 1)),
                 "/properties/status",
                 json!(s),
             )
