@@ -482,6 +482,24 @@ async fn drift_separates_changes_outside_git_from_changes_in_git() {
         "{md}"
     );
 
+    let out = run(dir, &url, &["drift"]).await;
+    let t = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        t.contains("drift measured from commit") && t.contains("(last apply record)"),
+        "{t}"
+    );
+    assert!(
+        t.lines().any(|l| l.contains("compute.gpu")
+            && l.contains("OutOfSync")
+            && l.contains("changed outside git")),
+        "{t}"
+    );
+    assert!(
+        t.lines()
+            .any(|l| l.contains("compute.cpu") && l.contains("changed in git (apply pending)")),
+        "{t}"
+    );
+
     // Measured from the branch itself, cpu's pending change counts as drift too.
     let out = run(dir, &url, &["drift", "--since", "HEAD", "--output", "json"]).await;
     let report = json(&out);
