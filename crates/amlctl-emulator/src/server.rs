@@ -66,6 +66,10 @@ struct Shared {
     log: Mutex<Vec<LoggedRequest>>,
     log_file: Option<Mutex<std::fs::File>>,
     seq: AtomicU64,
+    /// Held while writing the state file; writers queue here (group commit).
+    writer: tokio::sync::Mutex<()>,
+    /// Highest state generation known to be in the state file.
+    written: AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -199,6 +203,8 @@ pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorErr
         log: Mutex::new(Vec::new()),
         log_file,
         seq: AtomicU64::new(0),
+        writer: tokio::sync::Mutex::new(()),
+        written: AtomicU64::new(0),
     });
     let (stop, stop_rx) = watch::channel(false);
     let task = tokio::spawn(accept_loop(listener, tls, shared.clone(), stop_rx));
@@ -342,13 +348,33 @@ async fn respond(
             .into_resp(),
             None,
         ),
-        FaultAction::Pass => (handle(shared, &request), None),
+        FaultAction::Pass => {
+            let (resp, generation) = handle(shared, &request);
+            match generation {
+                Some(g) => match persist(shared, g).await {
+                    Ok(()) => (resp, None),
+                    Err(e) => {
+                        tracing::error!("{e}");
+                        let e = ArmError::new(
+                            500,
+                            "InternalServerError",
+                            "The emulator could not persist its state.",
+                        );
+                        (e.into_resp(), None)
+                    }
+                },
+                None => (resp, None),
+            }
+        }
     };
     record(shared, seq, &request, &raw_query, resp.status, fault);
     Ok(to_http(resp, &request))
 }
 
-fn handle(shared: &Shared, request: &Req) -> Resp {
+/// Run the handler under the state lock. Returns the response and, when the request changed
+/// the state and a state file is configured, the generation that must be persisted before the
+/// response is sent.
+fn handle(shared: &Shared, request: &Req) -> (Resp, Option<u64>) {
     let c = &shared.config;
     let ctx = Ctx {
         base_url: &shared.base_url,
@@ -361,21 +387,33 @@ fn handle(shared: &Shared, request: &Req) -> Resp {
     };
     let mut state = lock(&shared.state);
     let resp = handlers::handle(&ctx, &mut state, request);
-    if state.dirty {
-        state.dirty = false;
-        if let Some(path) = &c.state_file
-            && let Err(e) = state::save(path, &state)
-        {
-            tracing::error!("{e}");
-            return ArmError::new(
-                500,
-                "InternalServerError",
-                "The emulator could not persist its state.",
-            )
-            .into_resp();
-        }
+    if !state.dirty {
+        return (resp, None);
     }
-    resp
+    state.dirty = false;
+    state.generation += 1;
+    let generation = c.state_file.as_ref().map(|_| state.generation);
+    (resp, generation)
+}
+
+/// Make sure the state file holds generation `g` or later (group commit: one writer at a
+/// time; a writer persists everything changed so far, so the requests queued behind it
+/// usually find their change already written).
+async fn persist(shared: &Shared, g: u64) -> Result<(), EmulatorError> {
+    let Some(path) = &shared.config.state_file else {
+        return Ok(());
+    };
+    let _writer = shared.writer.lock().await;
+    if shared.written.load(Ordering::SeqCst) >= g {
+        return Ok(());
+    }
+    let (bytes, generation) = {
+        let state = lock(&shared.state);
+        (state::encode(path, &state)?, state.generation)
+    };
+    state::write(path, &bytes)?;
+    shared.written.store(generation, Ordering::SeqCst);
+    Ok(())
 }
 
 fn record(shared: &Shared, seq: u64, req: &Req, raw_query: &str, status: u16, fault: Option<&str>) {

@@ -189,3 +189,47 @@ async fn a_corrupt_state_file_is_an_error_not_a_panic() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_changes_are_all_persisted() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("state.json");
+    let config = || EmulatorConfig {
+        state_file: Some(file.clone()),
+        ..fast_config(1)
+    };
+    let emu = start(config()).await;
+    let base = emu.base_url();
+    let c = client();
+    let mut tasks = Vec::new();
+    for n in 0..30 {
+        let (c, base) = (c.clone(), base.clone());
+        tasks.push(tokio::spawn(async move {
+            let body = json!({"properties": {"jobType": "Command", "command": format!("echo {n}"), "environmentId": "azureml:e@1"}});
+            call(&c, Method::PUT, &format!("{base}{WS}/jobs/p{n}?{V}"), Some(&body)).await.0
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 201);
+    }
+    // Every acknowledged change is already in the file, before any shutdown.
+    let saved: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let jobs = saved["resources"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|k| k.contains("/jobs/p"))
+        .count();
+    assert_eq!(jobs, 30);
+    emu.shutdown().await;
+    let emu = start(config()).await;
+    let (_, _, b) = call(
+        &c,
+        Method::GET,
+        &format!("{}{WS}/jobs?{V}", emu.base_url()),
+        None,
+    )
+    .await;
+    assert_eq!(b["value"].as_array().unwrap().len(), 30);
+    emu.shutdown().await;
+}

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use persist::{load, save};
+pub use persist::{encode, load, save, write};
 
 /// Kind of a stored resource; decides which collection it is listed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,6 +135,9 @@ pub struct State {
     /// Set by mutating handlers; the server persists and clears it.
     #[serde(skip)]
     pub dirty: bool,
+    /// Number of changes so far in this process (the server persists up to a generation).
+    #[serde(skip)]
+    pub generation: u64,
 }
 
 /// How long a finished operation stays queryable.

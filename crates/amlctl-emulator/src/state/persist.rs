@@ -24,11 +24,24 @@ pub fn load(path: &Path) -> Result<State, EmulatorError> {
 
 /// Write the state file atomically.
 pub fn save(path: &Path, state: &State) -> Result<(), EmulatorError> {
+    let bytes = encode(path, state)?;
+    write(path, &bytes)
+}
+
+/// The state file's bytes (done under the state lock; [`write`] can then run without it).
+pub fn encode(path: &Path, state: &State) -> Result<Vec<u8>, EmulatorError> {
+    serde_json::to_vec(state).map_err(|e| EmulatorError::WriteState {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e),
+    })
+}
+
+/// Replace the state file with `bytes` atomically.
+pub fn write(path: &Path, bytes: &[u8]) -> Result<(), EmulatorError> {
     let err = |source| EmulatorError::WriteState {
         path: path.to_path_buf(),
         source,
     };
-    let bytes = serde_json::to_vec(state).map_err(|e| err(std::io::Error::other(e)))?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(err)?;
     }
@@ -37,7 +50,7 @@ pub fn save(path: &Path, state: &State) -> Result<(), EmulatorError> {
     let tmp = std::path::PathBuf::from(tmp);
     {
         let mut f = std::fs::File::create(&tmp).map_err(err)?;
-        f.write_all(&bytes).map_err(err)?;
+        f.write_all(bytes).map_err(err)?;
         // No fsync: the rename is atomic for process crashes, which is what a local
         // emulator needs; an fsync per change cost ~3 ms (330 changes/s, see BENCHMARKS.md).
     }
