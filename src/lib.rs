@@ -15,4 +15,5 @@ pub mod model;
 pub mod ops;
 pub mod plan;
 pub mod render;
+pub mod schedule_times;
 pub mod validate;

@@ -181,6 +181,10 @@ pub struct ResourceOptions {
     pub protected: bool,
     /// JSON pointers into the REST body whose differences are ignored.
     pub ignore_fields: Vec<String>,
+    /// Jobs only: the job should be canceled (a running job gets `Action::Cancel`; a job not
+    /// yet submitted is not submitted).
+    #[serde(default)]
+    pub cancel: bool,
 }
 
 /// Where a desired resource was declared.

@@ -53,6 +53,8 @@ pub enum ActionReason {
     PowerState { current: String },
     /// A standalone parallel job is submitted as a one-step pipeline job.
     ParallelAsPipeline,
+    /// The repo config says the job should be canceled; it is still `current`.
+    CancelRequested { current: String },
 }
 
 /// One field that differs. `path` is a JSON pointer into the REST body.
@@ -105,6 +107,10 @@ pub struct Change {
     /// Fingerprint of the live body at plan time, to refuse stale saved plans.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub live_fingerprint: Option<String>,
+    /// Schedules: the next fire times in the schedule's time zone (filled in by `ops::plan`
+    /// from the clock, see `schedule_times`; `diff` itself leaves it empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub next_runs: Vec<String>,
 }
 
 impl Change {

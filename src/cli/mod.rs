@@ -12,6 +12,7 @@ mod github;
 mod plan;
 mod progress;
 pub mod schema;
+mod status;
 pub mod target_args;
 mod targets;
 pub mod validate;
@@ -41,6 +42,8 @@ pub enum Command {
     Schema(schema::SchemaArgs),
     /// What changed in the workspace outside git since the last apply; sync and health status.
     Drift(drift::DriftArgs),
+    /// The jobs amlctl manages in the workspace: status, start time, duration, declared or not.
+    Status(status::StatusArgs),
     /// Serve the local Azure ML workspace emulator (the ARM REST API on loopback) until Ctrl-C.
     Emulator(emulator::EmulatorArgs),
 }
@@ -67,6 +70,7 @@ fn run(cli: Cli) -> miette::Result<ExitCode> {
         Command::Schema(args) => schema::exec(args),
         Command::Emulator(args) => emulator::exec(args),
         Command::Drift(args) => drift::exec(args),
+        Command::Status(args) => status::exec(args),
     }
 }
 

@@ -57,6 +57,7 @@ struct RawOptions {
     protected: Option<bool>,
     #[serde(default)]
     ignore_fields: Vec<String>,
+    cancel: Option<bool>,
 }
 
 /// Parse the text of a config file at `path` (its directory is the repo root).
@@ -234,6 +235,7 @@ fn options_map(
                 power_state: raw.power_state,
                 protected: raw.protected,
                 ignore_fields: raw.ignore_fields,
+                cancel: raw.cancel,
             },
         );
     }

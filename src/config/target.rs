@@ -39,6 +39,8 @@ pub struct OptionsPatch {
     pub power_state: Option<PowerState>,
     pub protected: Option<bool>,
     pub ignore_fields: Vec<String>,
+    /// Jobs: cancel it (see `ResourceOptions::cancel`).
+    pub cancel: Option<bool>,
 }
 
 impl OptionsPatch {
@@ -49,6 +51,9 @@ impl OptionsPatch {
         }
         if let Some(p) = self.protected {
             options.protected = p;
+        }
+        if let Some(c) = self.cancel {
+            options.cancel = c;
         }
         for field in &self.ignore_fields {
             if !options.ignore_fields.contains(field) {

@@ -59,6 +59,7 @@ pub fn plan_declared(
             want.source.line
         )),
         live_fingerprint: have.map(|h| live_fingerprint(id.kind, &h.body)),
+        next_runs: Vec::new(),
     };
     let mut errors = Vec::new();
     let mut error = |message: String| {
@@ -70,7 +71,13 @@ pub fn plan_declared(
 
     let Some(have) = have else {
         change.reasons.push(ActionReason::Missing);
-        if id.kind == Kind::Job {
+        if id.kind == Kind::Job && want.options.cancel {
+            change.reasons.clear();
+            change.actions.push(Action::NoOp);
+            change.warnings.push(Warning {
+                message: "not submitted: the repo config says this job is canceled".to_owned(),
+            });
+        } else if id.kind == Kind::Job {
             change.actions.push(Action::Submit);
             if want.type_label == "ParallelJob" {
                 change.reasons.push(ActionReason::ParallelAsPipeline);
@@ -114,6 +121,7 @@ pub fn plan_declared(
     let protected = want.options.protected || opts.protected.contains(id);
     if id.kind == Kind::Job {
         plan_job_update(id, &differing, fields, &mut change, &mut error);
+        plan_cancel(want, have, &mut change);
     } else {
         let mut replace = false;
         for (path, mut field) in differing.iter().zip(fields) {
@@ -195,6 +203,28 @@ fn plan_job_update(
     } else if !differing.is_empty() {
         change.actions.push(Action::Update);
     }
+}
+
+/// Job statuses after which canceling has nothing left to do (`CancelRequested` is on its way).
+const JOB_SETTLED: &[&str] = &["Completed", "Failed", "Canceled", "CancelRequested"];
+
+/// A job the repo config wants canceled gets `Cancel` while it has not finished.
+fn plan_cancel(want: &DesiredResource, have: &LiveResource, change: &mut Change) {
+    if !want.options.cancel {
+        return;
+    }
+    let status = have
+        .body
+        .pointer("/properties/status")
+        .and_then(Value::as_str)
+        .unwrap_or("Unknown");
+    if JOB_SETTLED.iter().any(|s| s.eq_ignore_ascii_case(status)) {
+        return;
+    }
+    change.actions.push(Action::Cancel);
+    change.reasons.push(ActionReason::CancelRequested {
+        current: status.to_owned(),
+    });
 }
 
 /// Compute instances assigned to a person: loud warning, and an error unless allowed.
@@ -335,6 +365,7 @@ pub fn plan_undeclared(have: &LiveResource, opts: &DiffOptions) -> Undeclared {
         status: status_of(id.kind, &have.body),
         source: None,
         live_fingerprint: Some(live_fingerprint(id.kind, &have.body)),
+        next_runs: Vec::new(),
     };
     Undeclared::Delete(Box::new(change), errors)
 }

@@ -8,6 +8,7 @@ pub mod lock;
 pub mod plan;
 pub mod secrets;
 pub mod session;
+pub mod status;
 
 pub use load::{Loaded, TreeResolver, load_desired};
 pub use plan::{PlanRequest, Planned, StaleResource, plan, stale_resources};

@@ -38,7 +38,8 @@ pub async fn plan(session: &Session, desired: &DesiredState, request: &PlanReque
         protected: request.protected.clone(),
         ..DiffOptions::new(target)
     };
-    let plan = diff(desired, &live, &options);
+    let mut plan = diff(desired, &live, &options);
+    crate::schedule_times::annotate_plan(&mut plan, desired, jiff::Timestamp::now());
     Ok(Planned { plan, live })
 }
 

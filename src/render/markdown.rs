@@ -211,6 +211,10 @@ fn table_rows(plan: &Plan) -> Vec<String> {
             if let Some(status) = &c.status {
                 notes.push(format!("status: {}", esc(status)));
             }
+            if !c.next_runs.is_empty() {
+                let runs: Vec<String> = c.next_runs.iter().map(|r| esc(r)).collect();
+                notes.push(format!("next runs: {}", runs.join(", ")));
+            }
             if !c.warnings.is_empty() {
                 notes.push("⚠️ see warnings".to_owned());
             }

@@ -68,6 +68,9 @@ pub(crate) fn reason_text(reason: &crate::plan::ActionReason) -> Option<String> 
         ActionReason::ParallelAsPipeline => {
             Some("a standalone parallel job is submitted as a one-step pipeline job".to_owned())
         }
+        ActionReason::CancelRequested { current } => {
+            Some(format!("the repo config says cancel; the job is {current}"))
+        }
     }
 }
 

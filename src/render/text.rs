@@ -80,7 +80,10 @@ pub fn render(plan: &Plan, opts: &TextOptions) -> String {
     let unchanged_with_status: Vec<&Change> = plan
         .changes
         .iter()
-        .filter(|c| !symbols::is_shown(c) && (c.status.is_some() || !c.warnings.is_empty()))
+        .filter(|c| {
+            !symbols::is_shown(c)
+                && (c.status.is_some() || !c.warnings.is_empty() || !c.next_runs.is_empty())
+        })
         .collect();
     if !unchanged_with_status.is_empty() {
         let _ = writeln!(out, "Unchanged:");
@@ -97,6 +100,7 @@ pub fn render(plan: &Plan, opts: &TextOptions) -> String {
                 c.address,
                 c.type_label
             );
+            next_runs(&mut out, c, &p);
             warnings(&mut out, c, &p);
         }
         out.push('\n');
@@ -178,6 +182,7 @@ fn change_block(out: &mut String, c: &Change, p: &Painter) {
             p.paint(DIM, &format!("status: {status}"))
         );
     }
+    next_runs(out, c, p);
     for reason in c.reasons.iter().filter_map(reason_text) {
         let _ = writeln!(out, "{indent}{}", p.paint(DIM, &format!("# {reason}")));
     }
@@ -244,6 +249,14 @@ fn field_line(
             let _ = writeln!(out, "{indent}    {}", p.paint(DIM, &format!("({why})")));
             shown_whys.push(why);
         }
+    }
+}
+
+/// A schedule's next fire times, in its time zone.
+fn next_runs(out: &mut String, c: &Change, p: &Painter) {
+    if !c.next_runs.is_empty() {
+        let runs = c.next_runs.join(", ");
+        let _ = writeln!(out, "        {}", p.paint(DIM, &format!("next runs: {runs}")));
     }
 }
 
