@@ -36,19 +36,42 @@ static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
 const SECRET_VAR: &str = "CONVERGENCE_ADMIN_PASSWORD";
 const SECRET_VALUE: &str = "s3cret-Passw0rd!";
 
+/// Files jobs refer to (`code: ./src`, local inputs), beside the job files of both folders.
+const SUPPORT_FILES: &[(&str, &str)] = &[
+    ("jobs/src/main.py", "print('hello')\n"),
+    ("jobs/src/util/helpers.py", "X = 1\n"),
+    ("jobs/data/iris.csv", "a,b\n1,2\n"),
+    ("schedules/jobs/src/main.py", "print('scheduled')\n"),
+    ("schedules/jobs/data/iris.csv", "a,b\n3,4\n"),
+];
+
 /// A generated repo: files relative to its root, manifests written as YAML.
 #[derive(Clone, Debug)]
 struct Repo {
     files: Vec<(String, Value)>,
+    /// Desired power state per compute instance (`amlctl.yaml` `resources`).
+    power: Vec<(String, String)>,
 }
 
 impl Repo {
     fn write(&self, dir: &Path) {
-        std::fs::write(
-            dir.join("amlctl.yaml"),
-            "manifests:\n  - \"compute/*.yml\"\n  - \"schedules/*.yml\"\n  - \"jobs/*.yml\"\n",
-        )
-        .expect("write config");
+        let mut config =
+            "manifests:\n  - \"compute/*.yml\"\n  - \"schedules/*.yml\"\n  - \"jobs/*.yml\"\n"
+                .to_owned();
+        if !self.power.is_empty() {
+            config.push_str("resources:\n");
+            for (name, state) in &self.power {
+                config.push_str(&format!("  compute.{name}:\n    power_state: {state}\n"));
+            }
+        }
+        std::fs::write(dir.join("amlctl.yaml"), config).expect("write config");
+        for (rel, content) in SUPPORT_FILES {
+            let path = dir.join(rel);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).expect("mkdir");
+            }
+            std::fs::write(path, content).expect("write support file");
+        }
         for (rel, manifest) in &self.files {
             let path = dir.join(rel);
             if let Some(parent) = path.parent() {
@@ -59,11 +82,17 @@ impl Repo {
     }
 
     fn listing(&self) -> String {
-        self.files
+        let mut out: Vec<String> = self
+            .files
             .iter()
             .map(|(rel, m)| format!("# {rel}\n{}", to_yaml(m)))
-            .collect::<Vec<_>>()
-            .join("\n")
+            .collect();
+        for (name, state) in &self.power {
+            out.push(format!(
+                "# amlctl.yaml: compute.{name} power_state: {state}"
+            ));
+        }
+        out.join("\n")
     }
 }
 
@@ -283,7 +312,8 @@ fn cron() -> impl Strategy<Value = String> + Clone {
 }
 
 /// A trigger as a schedule or a compute instance start/stop schedule writes it.
-fn trigger() -> impl Strategy<Value = Value> + Clone {
+/// `month_days`: only a schedule's recurrence takes them, not a compute instance's.
+fn trigger(month_days: bool) -> impl Strategy<Value = Value> + Clone {
     let cron_trigger =
         (cron(), time_zone(), start_time(), cased("cron")).prop_map(|(e, tz, st, ty)| {
             obj(vec![
@@ -294,7 +324,7 @@ fn trigger() -> impl Strategy<Value = Value> + Clone {
             ])
         });
     let recurrence = (
-        cased_of(&["day", "week", "hour"]),
+        cased_of(&["day", "week", "hour", "month", "minute"]),
         1i64..4,
         prop::collection::btree_set(0i64..24, 1..3),
         prop::collection::btree_set(0i64..60, 1..3),
@@ -305,15 +335,21 @@ fn trigger() -> impl Strategy<Value = Value> + Clone {
         time_zone(),
         start_time(),
     )
-        .prop_map(|(freq, interval, hours, minutes, days, tz, st)| {
+        .prop_map(move |(freq, interval, hours, minutes, days, tz, st)| {
             let week = freq.eq_ignore_ascii_case("week");
+            let month = freq.eq_ignore_ascii_case("month");
+            // A single hour may be written as a scalar.
+            let hours: Vec<i64> = hours.into_iter().rev().collect();
+            let hours = if hours.len() == 1 {
+                json!(hours[0])
+            } else {
+                json!(hours)
+            };
             let schedule = obj(vec![
-                (
-                    "hours",
-                    Some(json!(hours.into_iter().rev().collect::<Vec<_>>())),
-                ),
+                ("hours", Some(hours)),
                 ("minutes", Some(json!(minutes))),
                 ("week_days", week.then(|| json!(days))),
+                ("month_days", (month && month_days).then(|| json!([1, 15]))),
             ]);
             obj(vec![
                 ("type", Some(json!("recurrence"))),
@@ -327,6 +363,105 @@ fn trigger() -> impl Strategy<Value = Value> + Clone {
     prop_oneof![cron_trigger, recurrence]
 }
 
+/// A schedule's trigger: [`trigger`], sometimes with an end time.
+fn schedule_trigger() -> impl Strategy<Value = Value> + Clone {
+    (
+        trigger(true),
+        prop::option::of(pick(&["2030-12-31T23:00:00", "2029-06-30T12:00:00"])),
+    )
+        .prop_map(|(mut t, end)| {
+            if let (Some(end), Value::Object(m)) = (end, &mut t) {
+                m.insert("end_time".into(), json!(end));
+            }
+            t
+        })
+}
+
+fn uuid() -> impl Strategy<Value = String> + Clone {
+    "[0-9a-f]{8}".prop_map(|h| format!("{h}-0000-4000-8000-000000000000"))
+}
+
+fn compute_identity() -> impl Strategy<Value = Option<Value>> + Clone {
+    prop::option::of(prop_oneof![
+        cased("system_assigned").prop_map(|t| json!({ "type": t })),
+        (cased("user_assigned"), "[a-z]{3,8}").prop_map(|(t, id)| json!({
+            "type": t,
+            "user_assigned_identities": [{ "resource_id": format!(
+                "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{id}"
+            ) }],
+        })),
+    ])
+}
+
+fn network_settings() -> impl Strategy<Value = Option<Value>> + Clone {
+    prop::option::of(prop_oneof![
+        Just(json!({ "vnet_name": "ml-vnet", "subnet": "default" })),
+        Just(
+            json!({ "subnet": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/ml" })
+        ),
+    ])
+}
+
+fn setup_script() -> impl Strategy<Value = Value> + Clone {
+    (
+        prop_oneof![
+            Just(("path", "Users/someone/setup.sh")),
+            Just(("command", "echo hello && pip install numpy")),
+        ],
+        prop::option::of(1i64..30),
+    )
+        .prop_map(|((k, v), timeout)| {
+            obj(vec![
+                (k, Some(json!(v))),
+                ("timeout_minutes", timeout.map(Value::from)),
+            ])
+        })
+}
+
+/// Fields of a compute instance that are rarer: scripts, custom applications, on behalf of.
+fn compute_instance_extras() -> impl Strategy<Value = Vec<(&'static str, Option<Value>)>> {
+    (
+        prop::option::of((uuid(), uuid())),
+        prop::option::of((prop::option::of(setup_script()), prop::option::of(setup_script()))),
+        prop::option::of((
+            "[a-z]{3,8}",
+            1024i64..9000,
+            prop::option::of(prop::collection::btree_map("[A-Z]{1,5}", "[a-z0-9]{1,5}", 1..3)),
+            any::<bool>(),
+        )),
+        compute_identity(),
+        network_settings(),
+    )
+        .prop_map(|(on_behalf, scripts, app, identity, network)| {
+            let scripts = scripts.map(|(creation, startup)| {
+                obj(vec![("creation_script", creation), ("startup_script", startup)])
+            });
+            let app = app.map(|(name, port, vars, mount)| {
+                json!([obj(vec![
+                    ("name", Some(json!(name))),
+                    ("type", Some(json!("docker"))),
+                    ("image", Some(json!({ "type": "docker", "reference": "ghcr.io/example/app:1" }))),
+                    ("endpoints", Some(json!([{ "name": "web", "target": 8080, "published": port, "protocol": "http" }]))),
+                    ("environment_variables", vars.map(|v| json!(v))),
+                    (
+                        "bind_mounts",
+                        mount.then(|| json!([{ "source": "/home/azureuser/data", "target": "/data", "read_only": true }])),
+                    ),
+                ])])
+            });
+            vec![
+                (
+                    "create_on_behalf_of",
+                    on_behalf.map(|(t, o)| json!({ "user_tenant_id": t, "user_object_id": o })),
+                ),
+                ("setup_scripts", scripts),
+                ("custom_applications", app),
+                ("identity", identity),
+                ("network_settings", network),
+            ]
+        })
+}
+
 fn compute_instance(name: String) -> impl Strategy<Value = Value> {
     let idle = prop_oneof![
         Just(None),
@@ -338,7 +473,7 @@ fn compute_instance(name: String) -> impl Strategy<Value = Value> {
         (
             cased_of(&["start", "stop"]),
             prop::option::of(cased_of(&["enabled", "disabled"])),
-            trigger(),
+            trigger(false),
         )
             .prop_map(|(action, state, trigger)| {
                 obj(vec![
@@ -360,37 +495,40 @@ fn compute_instance(name: String) -> impl Strategy<Value = Value> {
         start_stop,
         flags,
         ssh,
-        description(),
-        tags(),
+        (description(), tags(), compute_instance_extras()),
     )
-        .prop_map(move |(size, idle, start_stop, flags, ssh, desc, tags)| {
-            let mut fields = vec![
-                ("name", Some(json!(name))),
-                ("type", Some(json!("computeinstance"))),
-                ("size", Some(json!(size))),
-                ("description", desc),
-                ("tags", tags),
-                (
-                    "schedules",
-                    (!start_stop.is_empty()).then(|| json!({ "compute_start_stop": start_stop })),
-                ),
-                ("enable_node_public_ip", flags[0].map(Value::from)),
-                ("enable_sso", flags[1].map(Value::from)),
-                ("enable_root_access", flags[2].map(Value::from)),
-                ("release_quota_on_stop", flags[3].map(Value::from)),
-                ("enable_os_patching", flags[4].map(Value::from)),
-            ];
-            if let Some((k, v)) = idle {
-                fields.push((k, Some(v)));
-            }
-            if let Some((public, key)) = ssh {
-                fields.push(("ssh_public_access_enabled", Some(json!(public))));
-                if let Some(key) = key {
-                    fields.push(("ssh_settings", Some(json!({ "ssh_key_value": key }))));
+        .prop_map(
+            move |(size, idle, start_stop, flags, ssh, (desc, tags, extras))| {
+                let mut fields = vec![
+                    ("name", Some(json!(name))),
+                    ("type", Some(json!("computeinstance"))),
+                    ("size", Some(json!(size))),
+                    ("description", desc),
+                    ("tags", tags),
+                    (
+                        "schedules",
+                        (!start_stop.is_empty())
+                            .then(|| json!({ "compute_start_stop": start_stop })),
+                    ),
+                    ("enable_node_public_ip", flags[0].map(Value::from)),
+                    ("enable_sso", flags[1].map(Value::from)),
+                    ("enable_root_access", flags[2].map(Value::from)),
+                    ("release_quota_on_stop", flags[3].map(Value::from)),
+                    ("enable_os_patching", flags[4].map(Value::from)),
+                ];
+                if let Some((k, v)) = idle {
+                    fields.push((k, Some(v)));
                 }
-            }
-            obj(fields)
-        })
+                fields.extend(extras);
+                if let Some((public, key)) = ssh {
+                    fields.push(("ssh_public_access_enabled", Some(json!(public))));
+                    if let Some(key) = key {
+                        fields.push(("ssh_settings", Some(json!({ "ssh_key_value": key }))));
+                    }
+                }
+                obj(fields)
+            },
+        )
 }
 
 fn aml_compute(name: String) -> impl Strategy<Value = Value> {
@@ -415,10 +553,22 @@ fn aml_compute(name: String) -> impl Strategy<Value = Value> {
             description(),
             tags(),
             prop::option::of(pick(&["westeurope", "West Europe", "eastus"])),
+            compute_identity(),
+            network_settings(),
         ),
     )
         .prop_map(
-            move |(size, tier, min, max, idle, public, ssh, node_ip, (desc, tags, location))| {
+            move |(
+                size,
+                tier,
+                min,
+                max,
+                idle,
+                public,
+                ssh,
+                node_ip,
+                (desc, tags, location, identity, network),
+            )| {
                 let ssh_settings = ssh.map(|(user, password)| {
                     obj(vec![
                         ("admin_username", Some(json!(user))),
@@ -446,6 +596,8 @@ fn aml_compute(name: String) -> impl Strategy<Value = Value> {
                     ("description", desc),
                     ("tags", tags),
                     ("location", location.map(Value::from)),
+                    ("identity", identity),
+                    ("network_settings", network),
                 ])
             },
         )
@@ -498,13 +650,26 @@ fn kubernetes(name: String) -> impl Strategy<Value = Value> {
         })
 }
 
-fn environment() -> impl Strategy<Value = String> + Clone {
-    pick(&[
-        "azureml:sklearn-env:3",
-        "azureml:sklearn-env@latest",
-        "azureml://registries/azureml/environments/sklearn-1.5/labels/latest",
-        "azureml://registries/azureml/environments/sklearn-1.5/versions/3",
-    ])
+/// A reference to an environment, or an inline (anonymous) one.
+fn environment() -> impl Strategy<Value = Value> + Clone {
+    prop_oneof![
+        pick(&[
+            "azureml:sklearn-env:3",
+            "azureml:sklearn-env@latest",
+            "azureml://registries/azureml/environments/sklearn-1.5/labels/latest",
+            "azureml://registries/azureml/environments/sklearn-1.5/versions/3",
+        ])
+        .prop_map(Value::from),
+        prop::option::of(pick(&["python=3.10", "numpy", "pip"])).prop_map(|dep| {
+            obj(vec![
+                ("image", Some(json!("mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest"))),
+                (
+                    "conda_file",
+                    dep.map(|d| json!({ "name": "env", "channels": ["conda-forge"], "dependencies": [d] })),
+                ),
+            ])
+        }),
+    ]
 }
 
 fn literal() -> impl Strategy<Value = Value> + Clone {
@@ -523,10 +688,16 @@ fn data_input() -> impl Strategy<Value = Value> + Clone {
             "azureml://datastores/workspaceblobstore/paths/data/iris.csv",
             "azureml:iris-data:2",
             "https://example.blob.core.windows.net/data/iris.csv",
+            "./data",
         ]),
         prop::option::of(pick(&["ro_mount", "download", "RO_MOUNT"])),
     )
         .prop_map(|(ty, path, mode)| {
+            // A local path is uploaded: a file for uri_file, the folder otherwise.
+            let path = match (path.as_str(), ty.as_deref()) {
+                ("./data", Some(t)) if t.eq_ignore_ascii_case("uri_file") => "./data/iris.csv",
+                (p, _) => p,
+            };
             obj(vec![
                 ("type", ty.map(Value::from)),
                 ("path", Some(json!(path))),
@@ -538,14 +709,22 @@ fn data_input() -> impl Strategy<Value = Value> + Clone {
 /// The command part of a command job or a sweep trial.
 fn command_fields() -> impl Strategy<Value = Vec<(&'static str, Option<Value>)>> + Clone {
     (
-        "[a-z]{1,8}".prop_map(|s| format!("python {s}.py")),
+        (
+            "[a-z]{1,8}".prop_map(|s| format!("python {s}.py")),
+            prop::option::of(Just("./src")),
+        ),
         environment(),
         prop::option::of(prop::collection::btree_map(
             "[A-Z][A-Z_]{0,6}",
             "[a-z0-9]{0,6}",
             1..3,
         )),
-        prop::option::of((1i64..4, prop::option::of(pick(&["2g", "8g"])))),
+        prop::option::of((
+            1i64..4,
+            prop::option::of(pick(&["2g", "8g"])),
+            prop::option::of(pick(&["--ipc=host", "--shm-size=4g"])),
+            prop::option::of(pick(&["Standard_NC6s_v3", "defaultinstancetype"])),
+        )),
         prop::option::of(prop_oneof![
             (cased("pytorch"), prop::option::of(1i64..4)).prop_map(|(t, n)| obj(vec![
                 ("type", Some(json!(t))),
@@ -561,21 +740,77 @@ fn command_fields() -> impl Strategy<Value = Vec<(&'static str, Option<Value>)>>
             ])),
         ]),
     )
-        .prop_map(|(command, env, vars, resources, distribution)| {
+        .prop_map(|((command, code), env, vars, resources, distribution)| {
             vec![
                 ("command", Some(json!(command))),
-                ("environment", Some(json!(env))),
+                ("code", code.map(Value::from)),
+                ("environment", Some(env)),
                 ("environment_variables", vars.map(|v| json!(v))),
                 (
                     "resources",
-                    resources.map(|(n, shm)| {
+                    resources.map(|(n, shm, docker, instance_type)| {
                         obj(vec![
                             ("instance_count", Some(json!(n))),
                             ("shm_size", shm.map(Value::from)),
+                            ("docker_args", docker.map(Value::from)),
+                            ("instance_type", instance_type.map(Value::from)),
                         ])
                     }),
                 ),
                 ("distribution", distribution),
+            ]
+        })
+}
+
+/// Job fields beyond the command: identity, interactive services, properties.
+fn job_extras() -> impl Strategy<Value = Vec<(&'static str, Option<Value>)>> + Clone {
+    let identity = prop::option::of(prop_oneof![
+        cased_of(&["aml_token", "user_identity"]).prop_map(|t| json!({ "type": t })),
+        (cased("managed"), prop::option::of(uuid())).prop_map(|(t, id)| obj(vec![
+            ("type", Some(json!(t))),
+            ("client_id", id.map(Value::from))
+        ])),
+    ]);
+    let service = prop_oneof![
+        (cased("jupyter_lab"), prop::option::of(Just("all"))).prop_map(|(t, nodes)| obj(vec![
+            ("type", Some(json!(t))),
+            ("nodes", nodes.map(Value::from))
+        ])),
+        (
+            cased("ssh"),
+            prop::option::of(Just("ssh-rsa AAAAB3NzaC1yc2E user@host"))
+        )
+            .prop_map(|(t, key)| obj(vec![
+                ("type", Some(json!(t))),
+                ("ssh_public_keys", key.map(Value::from))
+            ])),
+        (
+            cased("tensor_board"),
+            prop::option::of(Just("outputs/tblogs"))
+        )
+            .prop_map(|(t, dir)| obj(vec![
+                ("type", Some(json!(t))),
+                ("log_dir", dir.map(Value::from))
+            ])),
+        (cased("vs_code"), prop::option::of(1000i64..9000)).prop_map(|(t, port)| obj(vec![
+            ("type", Some(json!(t))),
+            ("port", port.map(Value::from))
+        ])),
+    ];
+    (
+        identity,
+        prop::option::of(prop::collection::btree_map("[a-z_]{1,8}", service, 1..3)),
+        prop::option::of(prop::collection::btree_map(
+            "[a-z][a-z_.]{0,8}",
+            "[a-z0-9]{0,6}",
+            1..3,
+        )),
+    )
+        .prop_map(|(identity, services, properties)| {
+            vec![
+                ("identity", identity),
+                ("services", services.map(|s| json!(s))),
+                ("properties", properties.map(|p| json!(p))),
             ]
         })
 }
@@ -603,10 +838,22 @@ fn command_job(name: Option<String>, compute: String) -> impl Strategy<Value = V
             description(),
             tags(),
         ),
-        prop::option::of(pick(&["standard", "Spot", "BASIC"])),
+        (
+            prop::option::of(pick(&["standard", "Spot", "BASIC"])),
+            prop::option::of(pick(&["low", "Medium", "HIGH"])),
+        ),
+        job_extras(),
     )
         .prop_map(
-            move |(command, inputs, outputs, timeout, (display, experiment, desc, tags), tier)| {
+            move |(
+                command,
+                inputs,
+                outputs,
+                timeout,
+                (display, experiment, desc, tags),
+                (tier, priority),
+                extras,
+            )| {
                 let mut fields = vec![
                     ("name", name.clone().map(Value::from)),
                     ("type", Some(json!("command"))),
@@ -618,9 +865,18 @@ fn command_job(name: Option<String>, compute: String) -> impl Strategy<Value = V
                     ("experiment_name", experiment.map(Value::from)),
                     ("description", desc),
                     ("tags", tags),
-                    ("queue_settings", tier.map(|t| json!({ "job_tier": t }))),
+                    (
+                        "queue_settings",
+                        (tier.is_some() || priority.is_some()).then(|| {
+                            obj(vec![
+                                ("job_tier", tier.map(Value::from)),
+                                ("priority", priority.map(Value::from)),
+                            ])
+                        }),
+                    ),
                 ];
                 fields.extend(command);
+                fields.extend(extras);
                 obj(fields)
             },
         )
@@ -638,6 +894,24 @@ fn sweep_job(compute: String) -> impl Strategy<Value = Value> {
             (0i64..5, 6i64..20).prop_map(
                 |(a, b)| json!({ "type": "quniform", "min_value": a, "max_value": b, "q": 1 })
             ),
+            (pick(&["loguniform", "qloguniform"]), -5i64..-1).prop_map(|(t, a)| {
+                let mut d = json!({ "type": t, "min_value": a, "max_value": 0 });
+                if t.starts_with('q') {
+                    d["q"] = json!(1);
+                }
+                d
+            }),
+            (
+                pick(&["normal", "lognormal", "qnormal", "qlognormal"]),
+                0i64..10
+            )
+                .prop_map(|(t, mu)| {
+                    let mut d = json!({ "type": t, "mu": mu, "sigma": 0.5 });
+                    if t.starts_with('q') {
+                        d["q"] = json!(2);
+                    }
+                    d
+                }),
         ],
         1..3,
     );
@@ -654,6 +928,7 @@ fn sweep_job(compute: String) -> impl Strategy<Value = Value> {
                 ("seed", seed.map(Value::from)),
                 ("rule", rule.map(Value::from))
             ])),
+        Just(json!({ "type": "bayesian" })),
     ];
     let early = prop::option::of(prop_oneof![
         (1i64..4, prop_oneof![Just(0.1f64), Just(0.2)]).prop_map(|(i, s)| json!({ "type": "bandit", "evaluation_interval": i, "slack_factor": s })),
@@ -666,6 +941,11 @@ fn sweep_job(compute: String) -> impl Strategy<Value = Value> {
         prop::option::of(prop_oneof![Just(3600i64), Just(7200), 60i64..100_000]),
         prop::option::of(prop_oneof![Just(600i64), 60i64..10_000]),
     );
+    let io = (
+        prop::collection::btree_map("[a-z]{1,6}", prop_oneof![literal(), data_input()], 0..2),
+        prop::option::of((1i64..3, prop::option::of(pick(&["8g"])))),
+        (prop::option::of(word()), prop::option::of(word()), tags()),
+    );
     (
         command_fields(),
         space,
@@ -673,71 +953,105 @@ fn sweep_job(compute: String) -> impl Strategy<Value = Value> {
         cased_of(&["maximize", "minimize"]),
         early,
         limits,
+        io,
     )
-        .prop_map(move |(trial, space, sampling, goal, early, limits)| {
-            let sampling_is_grid = sampling
-                .as_str()
-                .is_some_and(|s| s.eq_ignore_ascii_case("grid"));
-            // Grid sampling only takes choices.
-            let space: Map<String, Value> = if sampling_is_grid {
-                space
+        .prop_map(
+            move |(
+                trial,
+                space,
+                sampling,
+                goal,
+                early,
+                limits,
+                (inputs, resources, (display, experiment, tags)),
+            )| {
+                let bayesian = sampling
+                    .as_str()
+                    .or(sampling["type"].as_str())
+                    .is_some_and(|s| s.eq_ignore_ascii_case("bayesian"));
+                // Bayesian sampling takes no early termination policy.
+                let early = if bayesian { None } else { early };
+                let sampling_is_grid = sampling
+                    .as_str()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("grid"));
+                // Grid sampling only takes choices.
+                let space: Map<String, Value> = if sampling_is_grid {
+                    space
+                        .into_iter()
+                        .map(|(k, v)| {
+                            if v["type"] == "choice" {
+                                (k, v)
+                            } else {
+                                (k, json!({ "type": "choice", "values": [1, 2] }))
+                            }
+                        })
+                        .collect()
+                } else {
+                    space.into_iter().collect()
+                };
+                let trial: Vec<(&str, Option<Value>)> = trial
                     .into_iter()
-                    .map(|(k, v)| {
-                        if v["type"] == "choice" {
-                            (k, v)
-                        } else {
-                            (k, json!({ "type": "choice", "values": [1, 2] }))
-                        }
-                    })
-                    .collect()
-            } else {
-                space.into_iter().collect()
-            };
-            let trial: Vec<(&str, Option<Value>)> = trial
-                .into_iter()
-                .filter(|(k, _)| *k != "distribution")
-                .collect();
-            obj(vec![
-                ("type", Some(json!("sweep"))),
-                ("compute", Some(json!(compute))),
-                ("trial", Some(obj(trial))),
-                ("search_space", Some(Value::Object(space))),
-                ("sampling_algorithm", Some(sampling)),
-                (
-                    "objective",
-                    Some(json!({ "goal": goal, "primary_metric": "accuracy" })),
-                ),
-                ("early_termination", early),
-                (
-                    "limits",
-                    Some(limits).map(|(total, concurrent, timeout, trial_timeout)| {
-                        obj(vec![
-                            ("max_total_trials", Some(json!(total))),
-                            ("max_concurrent_trials", concurrent.map(Value::from)),
-                            ("timeout", timeout.map(Value::from)),
-                            ("trial_timeout", trial_timeout.map(Value::from)),
-                        ])
-                    }),
-                ),
-            ])
-        })
+                    .filter(|(k, _)| *k != "distribution")
+                    .collect();
+                obj(vec![
+                    ("type", Some(json!("sweep"))),
+                    ("compute", Some(json!(compute))),
+                    ("trial", Some(obj(trial))),
+                    ("search_space", Some(Value::Object(space))),
+                    ("sampling_algorithm", Some(sampling)),
+                    (
+                        "objective",
+                        Some(json!({ "goal": goal, "primary_metric": "accuracy" })),
+                    ),
+                    ("early_termination", early),
+                    ("inputs", (!inputs.is_empty()).then(|| json!(inputs))),
+                    (
+                        "resources",
+                        resources.map(|(n, shm)| {
+                            obj(vec![
+                                ("instance_count", Some(json!(n))),
+                                ("shm_size", shm.map(Value::from)),
+                            ])
+                        }),
+                    ),
+                    ("display_name", display.map(Value::from)),
+                    ("experiment_name", experiment.map(Value::from)),
+                    ("tags", tags),
+                    (
+                        "limits",
+                        Some(limits).map(|(total, concurrent, timeout, trial_timeout)| {
+                            obj(vec![
+                                ("max_total_trials", Some(json!(total))),
+                                ("max_concurrent_trials", concurrent.map(Value::from)),
+                                ("timeout", timeout.map(Value::from)),
+                                ("trial_timeout", trial_timeout.map(Value::from)),
+                            ])
+                        }),
+                    ),
+                ])
+            },
+        )
 }
 
 /// A schedule and the command job it creates (a file outside the manifest globs), by path or
 /// as `{type, job, overrides}`.
 fn schedule(name: String, compute: String) -> impl Strategy<Value = (Value, Value)> {
     (
-        trigger(),
-        command_job(None, compute),
+        schedule_trigger(),
+        prop_oneof![
+            3 => command_job(None, compute.clone()).boxed(),
+            1 => sweep_job(compute).boxed(),
+        ],
         prop::option::of(tags()),
         (prop::option::of(word()), description(), tags()),
     )
         .prop_map(move |(trigger, job, overrides, (display, desc, tags))| {
             let job_file = format!("./jobs/{name}-job.yml");
-            let create_job = match overrides {
+            // `{type, job, ...}` takes command (and pipeline) jobs only; a sweep goes by path.
+            let create_job = match overrides.filter(|_| job["type"] == "command") {
                 None => json!(job_file),
                 Some(t) => obj(vec![
-                    ("type", Some(json!("command"))),
+                    ("type", Some(job["type"].clone())),
                     ("job", Some(json!(job_file))),
                     ("tags", t),
                 ]),
@@ -771,30 +1085,40 @@ fn repo() -> impl Strategy<Value = Repo> {
         command_job(Some("job-0".to_owned()), cluster.clone()),
         prop::option::of(command_job(None, "serverless".to_owned())),
         prop::option::of(sweep_job(cluster)),
+        prop::collection::vec(prop::option::of(pick(&["running", "stopped"])), 2),
     )
-        .prop_map(|(cluster, instances, k8s, s0, s1, job0, job1, sweep)| {
-            let mut files = vec![("compute/cluster-0.yml".to_owned(), cluster)];
-            for (i, ci) in instances.into_iter().enumerate() {
-                files.push((format!("compute/ci-{i}.yml"), ci));
-            }
-            if let Some(k) = k8s {
-                files.push(("compute/k8s-0.yml".to_owned(), k));
-            }
-            for (name, s) in [("sched-0", s0), ("sched-1", s1)] {
-                if let Some((schedule, job)) = s {
-                    files.push((format!("schedules/{name}.yml"), schedule));
-                    files.push((format!("schedules/jobs/{name}-job.yml"), job));
+        .prop_map(
+            |(cluster, instances, k8s, s0, s1, job0, job1, sweep, power)| {
+                let mut files = vec![("compute/cluster-0.yml".to_owned(), cluster)];
+                let mut power_states = Vec::new();
+                for (i, (ci, state)) in instances.into_iter().zip(power).enumerate() {
+                    files.push((format!("compute/ci-{i}.yml"), ci));
+                    if let Some(state) = state {
+                        power_states.push((format!("ci-{i}"), state));
+                    }
                 }
-            }
-            files.push(("jobs/job-0.yml".to_owned(), job0));
-            if let Some(j) = job1 {
-                files.push(("jobs/anonymous.yml".to_owned(), j));
-            }
-            if let Some(s) = sweep {
-                files.push(("jobs/sweep.yml".to_owned(), s));
-            }
-            Repo { files }
-        })
+                if let Some(k) = k8s {
+                    files.push(("compute/k8s-0.yml".to_owned(), k));
+                }
+                for (name, s) in [("sched-0", s0), ("sched-1", s1)] {
+                    if let Some((schedule, job)) = s {
+                        files.push((format!("schedules/{name}.yml"), schedule));
+                        files.push((format!("schedules/jobs/{name}-job.yml"), job));
+                    }
+                }
+                files.push(("jobs/job-0.yml".to_owned(), job0));
+                if let Some(j) = job1 {
+                    files.push(("jobs/anonymous.yml".to_owned(), j));
+                }
+                if let Some(s) = sweep {
+                    files.push(("jobs/sweep.yml".to_owned(), s));
+                }
+                Repo {
+                    files,
+                    power: power_states,
+                }
+            },
+        )
 }
 
 // ---------------------------------------------------------------------------------------------
