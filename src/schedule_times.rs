@@ -48,15 +48,30 @@ pub enum ScheduleTimeError {
 /// trigger, [`PLAN_NEXT_RUNS`] times after `now`. A trigger whose times cannot be computed gets a
 /// warning instead.
 pub fn annotate_plan(plan: &mut Plan, desired: &DesiredState, now: Timestamp) {
-    for change in plan.changes.iter_mut().filter(|c| c.address.kind == Kind::Schedule) {
-        let Some(resource) = desired.resources.get(&change.address) else { continue };
-        let Some(trigger) = resource.body.pointer("/properties/trigger") else { continue };
-        if resource.body.pointer("/properties/isEnabled").and_then(Value::as_bool) == Some(false) {
+    for change in plan
+        .changes
+        .iter_mut()
+        .filter(|c| c.address.kind == Kind::Schedule)
+    {
+        let Some(resource) = desired.resources.get(&change.address) else {
+            continue;
+        };
+        let Some(trigger) = resource.body.pointer("/properties/trigger") else {
+            continue;
+        };
+        if resource
+            .body
+            .pointer("/properties/isEnabled")
+            .and_then(Value::as_bool)
+            == Some(false)
+        {
             continue;
         }
         match next_runs(trigger, now, PLAN_NEXT_RUNS) {
             Ok(runs) => change.next_runs = runs,
-            Err(e) => change.warnings.push(Warning { message: format!("next fire times unknown: {e}") }),
+            Err(e) => change.warnings.push(Warning {
+                message: format!("next fire times unknown: {e}"),
+            }),
         }
     }
 }
@@ -65,19 +80,34 @@ pub fn annotate_plan(plan: &mut Plan, desired: &DesiredState, now: Timestamp) {
 /// expression, timeZone, startTime, endTime}` or `{triggerType: Recurrence, frequency, interval,
 /// schedule, ...}`), formatted `2026-11-27 02:00 PST (UTC-08:00)` in the trigger's time zone.
 /// Fewer when the trigger ends (`endTime`) or nothing fires within eight years.
-pub fn next_runs(trigger: &Value, after: Timestamp, count: usize) -> Result<Vec<String>, ScheduleTimeError> {
-    let zone_name = trigger.get("timeZone").and_then(Value::as_str).unwrap_or("UTC");
+pub fn next_runs(
+    trigger: &Value,
+    after: Timestamp,
+    count: usize,
+) -> Result<Vec<String>, ScheduleTimeError> {
+    let zone_name = trigger
+        .get("timeZone")
+        .and_then(Value::as_str)
+        .unwrap_or("UTC");
     let tz = time_zone(zone_name)?;
     let start = bound(trigger, "startTime", &tz)?;
     let end = bound(trigger, "endTime", &tz)?;
     let from = match start {
         // The first run may be the start itself.
-        Some(s) if s > after => s.checked_sub(jiff::SignedDuration::from_nanos(1)).unwrap_or(s),
+        Some(s) if s > after => s
+            .checked_sub(jiff::SignedDuration::from_nanos(1))
+            .unwrap_or(s),
         _ => after,
     };
-    let kind = trigger.get("triggerType").and_then(Value::as_str).unwrap_or_default();
+    let kind = trigger
+        .get("triggerType")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let times = if kind.eq_ignore_ascii_case("cron") {
-        let expression = trigger.get("expression").and_then(Value::as_str).unwrap_or_default();
+        let expression = trigger
+            .get("expression")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let cron = Cron::parse(expression)?;
         cron_times(&cron, &tz, from, end, count)
     } else if kind.eq_ignore_ascii_case("recurrence") {
@@ -101,16 +131,31 @@ pub fn time_zone(name: &str) -> Result<TimeZone, ScheduleTimeError> {
 }
 
 /// `startTime`/`endTime`: local time in the trigger's zone, or an instant when it has an offset.
-fn bound(trigger: &Value, field: &'static str, tz: &TimeZone) -> Result<Option<Timestamp>, ScheduleTimeError> {
-    let Some(text) = trigger.get(field).and_then(Value::as_str).filter(|s| !s.is_empty()) else {
+fn bound(
+    trigger: &Value,
+    field: &'static str,
+    tz: &TimeZone,
+) -> Result<Option<Timestamp>, ScheduleTimeError> {
+    let Some(text) = trigger
+        .get(field)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+    else {
         return Ok(None);
     };
-    let bad = || ScheduleTimeError::Time { field, value: text.to_owned() };
+    let bad = || ScheduleTimeError::Time {
+        field,
+        value: text.to_owned(),
+    };
     if let Ok(ts) = text.parse::<Timestamp>() {
         return Ok(Some(ts));
     }
     let civil: DateTime = text.parse().map_err(|_| bad())?;
-    civil.to_zoned(tz.clone()).map(|z| z.timestamp()).map(Some).map_err(|_| bad())
+    civil
+        .to_zoned(tz.clone())
+        .map(|z| z.timestamp())
+        .map(Some)
+        .map_err(|_| bad())
 }
 
 fn zoned(date: Date, hour: i8, minute: i8, tz: &TimeZone) -> Option<Zoned> {
@@ -136,18 +181,24 @@ struct Cron {
     dow_restricted: bool,
 }
 
-const MONTH_NAMES: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+const MONTH_NAMES: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
 const DAY_NAMES: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 
 impl Cron {
     fn parse(expression: &str) -> Result<Cron, ScheduleTimeError> {
-        let err = |why: String| ScheduleTimeError::Cron { expression: expression.to_owned(), why };
+        let err = |why: String| ScheduleTimeError::Cron {
+            expression: expression.to_owned(),
+            why,
+        };
         let fields: Vec<&str> = expression.split_whitespace().collect();
         let [mi, h, dom, mon, dow] = fields.as_slice() else {
             return Err(err(format!("expected 5 fields, found {}", fields.len())));
         };
         let field = |text: &str, lo: i8, hi: i8, names: &[&str], name: &str| {
-            parse_field(text, lo, hi, names).map_err(|why| err(format!("{name} field `{text}`: {why}")))
+            parse_field(text, lo, hi, names)
+                .map_err(|why| err(format!("{name} field `{text}`: {why}")))
         };
         let mut week_days = field(dow, 0, 7, &DAY_NAMES, "day-of-week")?;
         for d in &mut week_days {
@@ -173,7 +224,9 @@ impl Cron {
             return false;
         }
         let dom = self.month_days.contains(&date.day());
-        let dow = self.week_days.contains(&date.weekday().to_sunday_zero_offset());
+        let dow = self
+            .week_days
+            .contains(&date.weekday().to_sunday_zero_offset());
         match (self.dom_restricted, self.dow_restricted) {
             (true, true) => dom || dow,
             (true, false) => dom,
@@ -200,7 +253,9 @@ fn parse_field(text: &str, lo: i8, hi: i8, names: &[&str]) -> Result<Vec<i8>, St
     for part in text.split(',') {
         let (range, step) = match part.split_once('/') {
             Some((r, s)) => {
-                let step: i8 = s.parse().map_err(|_| format!("step `{s}` is not a number"))?;
+                let step: i8 = s
+                    .parse()
+                    .map_err(|_| format!("step `{s}` is not a number"))?;
                 if step <= 0 {
                     return Err("a step must be positive".to_owned());
                 }
@@ -236,15 +291,25 @@ fn parse_field(text: &str, lo: i8, hi: i8, names: &[&str]) -> Result<Vec<i8>, St
     Ok(out)
 }
 
-fn cron_times(cron: &Cron, tz: &TimeZone, after: Timestamp, end: Option<Timestamp>, count: usize) -> Vec<Zoned> {
+fn cron_times(
+    cron: &Cron,
+    tz: &TimeZone,
+    after: Timestamp,
+    end: Option<Timestamp>,
+    count: usize,
+) -> Vec<Zoned> {
     let mut out = Vec::new();
     let mut date = after.to_zoned(tz.clone()).date();
     for _ in 0..HORIZON_DAYS {
         if cron.matches_day(date) {
             for &h in &cron.hours {
                 for &m in &cron.minutes {
-                    let Some(z) = zoned(date, h, m, tz) else { continue };
-                    if z.timestamp() <= after || out.iter().any(|o: &Zoned| o.timestamp() == z.timestamp()) {
+                    let Some(z) = zoned(date, h, m, tz) else {
+                        continue;
+                    };
+                    if z.timestamp() <= after
+                        || out.iter().any(|o: &Zoned| o.timestamp() == z.timestamp())
+                    {
                         continue;
                     }
                     if end.is_some_and(|e| z.timestamp() > e) {
@@ -290,14 +355,21 @@ struct Recurrence {
 impl Recurrence {
     fn from_rest(trigger: &Value) -> Result<Recurrence, ScheduleTimeError> {
         let bad = |m: String| ScheduleTimeError::Recurrence(m);
-        let frequency = trigger.get("frequency").and_then(Value::as_str).unwrap_or_default();
+        let frequency = trigger
+            .get("frequency")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let frequency = match frequency.to_ascii_lowercase().as_str() {
             "minute" => Frequency::Minute,
             "hour" => Frequency::Hour,
             "day" => Frequency::Day,
             "week" => Frequency::Week,
             "month" => Frequency::Month,
-            other => return Err(bad(format!("frequency `{other}` is not minute, hour, day, week or month"))),
+            other => {
+                return Err(bad(format!(
+                    "frequency `{other}` is not minute, hour, day, week or month"
+                )));
+            }
         };
         let interval = trigger.get("interval").and_then(Value::as_i64).unwrap_or(1);
         if interval < 1 {
@@ -306,10 +378,16 @@ impl Recurrence {
         let schedule = trigger.get("schedule");
         let ints = |key: &str, lo: i64, hi: i64| -> Result<Vec<i8>, ScheduleTimeError> {
             let mut out = Vec::new();
-            for v in schedule.and_then(|s| s.get(key)).and_then(Value::as_array).into_iter().flatten() {
-                let n = v.as_i64().filter(|n| (lo..=hi).contains(n)).ok_or_else(|| {
-                    bad(format!("schedule.{key} value {v} is outside {lo}-{hi}"))
-                })?;
+            for v in schedule
+                .and_then(|s| s.get(key))
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let n = v
+                    .as_i64()
+                    .filter(|n| (lo..=hi).contains(n))
+                    .ok_or_else(|| bad(format!("schedule.{key} value {v} is outside {lo}-{hi}")))?;
                 out.push(n as i8);
             }
             out.sort_unstable();
@@ -317,7 +395,12 @@ impl Recurrence {
             Ok(out)
         };
         let mut week_days = Vec::new();
-        for v in schedule.and_then(|s| s.get("weekDays")).and_then(Value::as_array).into_iter().flatten() {
+        for v in schedule
+            .and_then(|s| s.get("weekDays"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let name = v.as_str().unwrap_or_default();
             let prefix = name.get(..3).unwrap_or(name);
             let day = DAY_NAMES
@@ -360,13 +443,19 @@ fn recurrence_times(
     let anchor_z = anchor.to_zoned(tz.clone());
     match r.frequency {
         Frequency::Minute | Frequency::Hour => {
-            let unit = if r.frequency == Frequency::Minute { 60 } else { 3600 };
+            let unit = if r.frequency == Frequency::Minute {
+                60
+            } else {
+                3600
+            };
             let step = r.interval.saturating_mul(unit);
             // The first step index whose time is after `after`.
             let since = after.as_second() - anchor.as_second();
             let mut k = if since < 0 { 0 } else { since / step + 1 };
             while out.len() < count {
-                let Ok(ts) = Timestamp::from_second(anchor.as_second().saturating_add(k.saturating_mul(step))) else {
+                let Ok(ts) = Timestamp::from_second(
+                    anchor.as_second().saturating_add(k.saturating_mul(step)),
+                ) else {
                     break;
                 };
                 if !push(ts.to_zoned(tz.clone()), &mut out) {
@@ -377,14 +466,27 @@ fn recurrence_times(
         }
         Frequency::Day | Frequency::Week | Frequency::Month => {
             let times: Vec<(i8, i8)> = {
-                let hours = if r.hours.is_empty() { vec![anchor_z.hour()] } else { r.hours.clone() };
-                let minutes = if r.minutes.is_empty() { vec![anchor_z.minute()] } else { r.minutes.clone() };
-                hours.iter().flat_map(|h| minutes.iter().map(move |m| (*h, *m))).collect()
+                let hours = if r.hours.is_empty() {
+                    vec![anchor_z.hour()]
+                } else {
+                    r.hours.clone()
+                };
+                let minutes = if r.minutes.is_empty() {
+                    vec![anchor_z.minute()]
+                } else {
+                    r.minutes.clone()
+                };
+                hours
+                    .iter()
+                    .flat_map(|h| minutes.iter().map(move |m| (*h, *m)))
+                    .collect()
             };
             let start_date = anchor_z.date();
             // Monday of the anchor's week, for weekly intervals.
             let week0 = start_date
-                .checked_sub(jiff::Span::new().days(i64::from(start_date.weekday().to_monday_zero_offset())))
+                .checked_sub(
+                    jiff::Span::new().days(i64::from(start_date.weekday().to_monday_zero_offset())),
+                )
                 .unwrap_or(start_date);
             let mut date = after.to_zoned(tz.clone()).date().max(start_date);
             for _ in 0..HORIZON_DAYS {
@@ -413,7 +515,9 @@ fn recurrence_times(
                 };
                 if due {
                     for &(h, m) in &times {
-                        let Some(z) = zoned(date, h, m, tz) else { continue };
+                        let Some(z) = zoned(date, h, m, tz) else {
+                            continue;
+                        };
                         if !push(z, &mut out) {
                             return out;
                         }
@@ -430,7 +534,11 @@ fn recurrence_times(
 }
 
 fn days_between(a: Date, b: Date) -> i64 {
-    let day = |d: Date| d.to_zoned(TimeZone::UTC).map(|z| z.timestamp().as_second() / 86_400).unwrap_or(0);
+    let day = |d: Date| {
+        d.to_zoned(TimeZone::UTC)
+            .map(|z| z.timestamp().as_second() / 86_400)
+            .unwrap_or(0)
+    };
     day(b) - day(a)
 }
 
@@ -440,7 +548,10 @@ fn days_between(a: Date, b: Date) -> i64 {
 /// legacy `Mexico Standard Time` names and `Mid-Atlantic Standard Time` map to their old
 /// zones). Case-insensitive.
 pub fn windows_to_iana(name: &str) -> Option<&'static str> {
-    WINDOWS_TO_IANA.iter().find(|(w, _)| w.eq_ignore_ascii_case(name)).map(|(_, i)| *i)
+    WINDOWS_TO_IANA
+        .iter()
+        .find(|(w, _)| w.eq_ignore_ascii_case(name))
+        .map(|(_, i)| *i)
 }
 
 const WINDOWS_TO_IANA: &[(&str, &str)] = &[
@@ -622,7 +733,13 @@ mod tests {
         );
         // In the spring gap 02:00 does not exist: it fires at 03:00 PDT.
         let runs = next_runs(&t, at("2026-03-08T00:00:00Z"), 2).unwrap();
-        assert_eq!(runs, ["2026-03-08 03:00 PDT (UTC-07:00)", "2026-03-09 02:00 PDT (UTC-07:00)"]);
+        assert_eq!(
+            runs,
+            [
+                "2026-03-08 03:00 PDT (UTC-07:00)",
+                "2026-03-09 02:00 PDT (UTC-07:00)"
+            ]
+        );
     }
 
     #[test]
@@ -630,14 +747,31 @@ mod tests {
         let t = json!({"triggerType": "Cron", "expression": "*/20 9-10 * * MON-FRI"});
         // 2026-11-27 is a Friday.
         let runs = next_runs(&t, at("2026-11-27T10:30:00Z"), 3).unwrap();
-        assert_eq!(runs, ["2026-11-27 10:40 UTC (UTC+00:00)", "2026-11-30 09:00 UTC (UTC+00:00)", "2026-11-30 09:20 UTC (UTC+00:00)"]);
+        assert_eq!(
+            runs,
+            [
+                "2026-11-27 10:40 UTC (UTC+00:00)",
+                "2026-11-30 09:00 UTC (UTC+00:00)",
+                "2026-11-30 09:20 UTC (UTC+00:00)"
+            ]
+        );
         // Day 1 OR Sunday.
         let t = json!({"triggerType": "Cron", "expression": "0 0 1 * 0", "timeZone": "UTC"});
         let runs = next_runs(&t, at("2026-11-26T00:00:00Z"), 3).unwrap();
-        assert_eq!(runs, ["2026-11-29 00:00 UTC (UTC+00:00)", "2026-12-01 00:00 UTC (UTC+00:00)", "2026-12-06 00:00 UTC (UTC+00:00)"]);
+        assert_eq!(
+            runs,
+            [
+                "2026-11-29 00:00 UTC (UTC+00:00)",
+                "2026-12-01 00:00 UTC (UTC+00:00)",
+                "2026-12-06 00:00 UTC (UTC+00:00)"
+            ]
+        );
         // 29 February is years away.
         let t = json!({"triggerType": "Cron", "expression": "30 12 29 feb *"});
-        assert_eq!(next_runs(&t, at("2026-11-26T00:00:00Z"), 1).unwrap(), ["2028-02-29 12:30 UTC (UTC+00:00)"]);
+        assert_eq!(
+            next_runs(&t, at("2026-11-26T00:00:00Z"), 1).unwrap(),
+            ["2028-02-29 12:30 UTC (UTC+00:00)"]
+        );
     }
 
     #[test]
@@ -645,9 +779,19 @@ mod tests {
         let t = json!({"triggerType": "Cron", "expression": "0 2 * * *", "timeZone": "Pacific Standard Time",
             "startTime": "2027-01-01T02:00:00", "endTime": "2027-01-02T02:00:00"});
         let runs = next_runs(&t, at("2026-11-26T00:00:00Z"), 5).unwrap();
-        assert_eq!(runs, ["2027-01-01 02:00 PST (UTC-08:00)", "2027-01-02 02:00 PST (UTC-08:00)"]);
+        assert_eq!(
+            runs,
+            [
+                "2027-01-01 02:00 PST (UTC-08:00)",
+                "2027-01-02 02:00 PST (UTC-08:00)"
+            ]
+        );
         let t = json!({"triggerType": "Cron", "expression": "0 2 * * *", "endTime": "2026-01-01T00:00:00"});
-        assert!(next_runs(&t, at("2026-11-26T00:00:00Z"), 3).unwrap().is_empty());
+        assert!(
+            next_runs(&t, at("2026-11-26T00:00:00Z"), 3)
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]
@@ -655,27 +799,59 @@ mod tests {
         let t = json!({"triggerType": "Recurrence", "frequency": "Week", "interval": 1,
             "schedule": {"hours": [6], "minutes": [30], "weekDays": ["Monday", "Thursday"]}, "timeZone": "W. Europe Standard Time"});
         let runs = next_runs(&t, at("2026-11-26T12:00:00Z"), 3).unwrap();
-        assert_eq!(runs, ["2026-11-30 06:30 CET (UTC+01:00)", "2026-12-03 06:30 CET (UTC+01:00)", "2026-12-07 06:30 CET (UTC+01:00)"]);
+        assert_eq!(
+            runs,
+            [
+                "2026-11-30 06:30 CET (UTC+01:00)",
+                "2026-12-03 06:30 CET (UTC+01:00)",
+                "2026-12-07 06:30 CET (UTC+01:00)"
+            ]
+        );
         // Every other week, counted from the start date's week.
         let t = json!({"triggerType": "Recurrence", "frequency": "Week", "interval": 2, "startTime": "2026-11-02T00:00:00",
             "schedule": {"hours": [6], "minutes": [0], "weekDays": ["Monday"]}});
         let runs = next_runs(&t, at("2026-11-26T12:00:00Z"), 2).unwrap();
-        assert_eq!(runs, ["2026-11-30 06:00 UTC (UTC+00:00)", "2026-12-14 06:00 UTC (UTC+00:00)"]);
+        assert_eq!(
+            runs,
+            [
+                "2026-11-30 06:00 UTC (UTC+00:00)",
+                "2026-12-14 06:00 UTC (UTC+00:00)"
+            ]
+        );
     }
 
     #[test]
     fn hourly_daily_and_monthly_recurrences() {
         let t = json!({"triggerType": "Recurrence", "frequency": "Hour", "interval": 6, "startTime": "2026-11-01T01:15:00"});
         let runs = next_runs(&t, at("2026-11-26T08:00:00Z"), 2).unwrap();
-        assert_eq!(runs, ["2026-11-26 13:15 UTC (UTC+00:00)", "2026-11-26 19:15 UTC (UTC+00:00)"]);
+        assert_eq!(
+            runs,
+            [
+                "2026-11-26 13:15 UTC (UTC+00:00)",
+                "2026-11-26 19:15 UTC (UTC+00:00)"
+            ]
+        );
         let t = json!({"triggerType": "Recurrence", "frequency": "Day", "interval": 3, "startTime": "2026-11-20T00:00:00",
             "schedule": {"hours": [4, 16], "minutes": [0]}});
         let runs = next_runs(&t, at("2026-11-26T08:00:00Z"), 3).unwrap();
-        assert_eq!(runs, ["2026-11-26 16:00 UTC (UTC+00:00)", "2026-11-29 04:00 UTC (UTC+00:00)", "2026-11-29 16:00 UTC (UTC+00:00)"]);
+        assert_eq!(
+            runs,
+            [
+                "2026-11-26 16:00 UTC (UTC+00:00)",
+                "2026-11-29 04:00 UTC (UTC+00:00)",
+                "2026-11-29 16:00 UTC (UTC+00:00)"
+            ]
+        );
         let t = json!({"triggerType": "Recurrence", "frequency": "Month", "interval": 1,
             "schedule": {"hours": [0], "minutes": [0], "monthDays": [1, 15]}, "timeZone": "Tokyo Standard Time"});
         let runs = next_runs(&t, at("2026-11-26T08:00:00Z"), 2).unwrap();
-        assert_eq!(runs, ["2026-12-01 00:00 JST (UTC+09:00)", "2026-12-15 00:00 JST (UTC+09:00)"]);
+        assert_eq!(
+            runs,
+            [
+                "2026-12-01 00:00 JST (UTC+09:00)",
+                "2026-12-15 00:00 JST (UTC+09:00)"
+            ]
+        );
     }
 
     #[test]

@@ -39,8 +39,17 @@ struct Listing<'a> {
 pub fn exec(args: StatusArgs) -> miette::Result<ExitCode> {
     super::runtime()?.block_on(async move {
         // The same path as `plan`: validate, connect, translate, one read of the workspace.
-        let prepared = prepare(&args.target, &ScopeArgs::default(), &SessionOptions::default()).await?;
-        let jobs = job_statuses(&prepared.planned.live, &prepared.loaded.desired, jiff::Timestamp::now());
+        let prepared = prepare(
+            &args.target,
+            &ScopeArgs::default(),
+            &SessionOptions::default(),
+        )
+        .await?;
+        let jobs = job_statuses(
+            &prepared.planned.live,
+            &prepared.loaded.desired,
+            jiff::Timestamp::now(),
+        );
         let text = match args.output {
             StatusFormat::Json => {
                 let listing = Listing {
@@ -70,10 +79,18 @@ fn table(jobs: &[JobStatus]) -> String {
             [
                 j.name.clone(),
                 j.job_type.clone(),
-                j.status.clone().unwrap_or_else(|| "(not submitted)".to_owned()),
+                j.status
+                    .clone()
+                    .unwrap_or_else(|| "(not submitted)".to_owned()),
                 j.started.clone().unwrap_or_else(|| "-".to_owned()),
-                j.duration_seconds.map(format_duration).unwrap_or_else(|| "-".to_owned()),
-                if j.declared { "yes".to_owned() } else { "no".to_owned() },
+                j.duration_seconds
+                    .map(format_duration)
+                    .unwrap_or_else(|| "-".to_owned()),
+                if j.declared {
+                    "yes".to_owned()
+                } else {
+                    "no".to_owned()
+                },
             ]
         })
         .collect();

@@ -46,7 +46,10 @@ pub struct JobStatus {
 }
 
 /// Read the workspace's jobs and list the managed ones against `desired`.
-pub async fn status(session: &Session, desired: &DesiredState) -> Result<Vec<JobStatus>, LiveError> {
+pub async fn status(
+    session: &Session,
+    desired: &DesiredState,
+) -> Result<Vec<JobStatus>, LiveError> {
     let live = observe(&session.client, &session.workspace_path).await?;
     Ok(job_statuses(&live, desired, Timestamp::now()))
 }
@@ -62,9 +65,12 @@ pub fn job_statuses(live: &LiveState, desired: &DesiredState, now: Timestamp) ->
             let body = &r.body;
             let text = |p: &str| body.pointer(p).and_then(Value::as_str).map(str::to_owned);
             let status = text("/properties/status");
-            let started = text("/properties/properties/StartTimeUtc").or_else(|| text("/systemData/createdAt"));
+            let started = text("/properties/properties/StartTimeUtc")
+                .or_else(|| text("/systemData/createdAt"));
             let ended = text("/properties/properties/EndTimeUtc");
-            let finished = status.as_deref().is_some_and(|s| TERMINAL_STATUSES.iter().any(|t| t.eq_ignore_ascii_case(s)));
+            let finished = status
+                .as_deref()
+                .is_some_and(|s| TERMINAL_STATUSES.iter().any(|t| t.eq_ignore_ascii_case(s)));
             let start_ts = started.as_deref().and_then(|s| s.parse::<Timestamp>().ok());
             let end_ts = ended.as_deref().and_then(|s| s.parse::<Timestamp>().ok());
             let duration_seconds = match (start_ts, end_ts) {
@@ -86,7 +92,11 @@ pub fn job_statuses(live: &LiveState, desired: &DesiredState, now: Timestamp) ->
         })
         .collect();
     out.sort_by(|a, b| a.started.cmp(&b.started).then_with(|| a.name.cmp(&b.name)));
-    for (id, d) in desired.resources.iter().filter(|(id, _)| id.kind == Kind::Job) {
+    for (id, d) in desired
+        .resources
+        .iter()
+        .filter(|(id, _)| id.kind == Kind::Job)
+    {
         if live.resources.contains_key(id) {
             continue;
         }
@@ -120,7 +130,13 @@ mod tests {
     use crate::model::{DesiredResource, LiveResource, ResourceId, SourceLocation};
     use serde_json::json;
 
-    fn live_job(name: &str, owned: bool, status: &str, created: &str, extra: Value) -> LiveResource {
+    fn live_job(
+        name: &str,
+        owned: bool,
+        status: &str,
+        created: &str,
+        extra: Value,
+    ) -> LiveResource {
         let mut props = json!({"jobType": "Command", "status": status, "properties": extra});
         if owned {
             props["tags"] = json!({"amlctl-managed": "true"});
@@ -138,7 +154,10 @@ mod tests {
             type_label: "SweepJob".into(),
             body: json!({}),
             secret_paths: vec![],
-            source: SourceLocation { file: "jobs/x.yml".into(), line: 1 },
+            source: SourceLocation {
+                file: "jobs/x.yml".into(),
+                line: 1,
+            },
             depends_on: Default::default(),
             options: Default::default(),
             assets: vec![],
@@ -149,10 +168,34 @@ mod tests {
     fn lists_owned_jobs_with_times_and_declared_flags() {
         let mut live = LiveState::default();
         for r in [
-            live_job("running", true, "Running", "2026-11-26T10:00:00Z", json!({})),
-            live_job("done", true, "Completed", "2026-11-26T09:00:00Z", json!({"EndTimeUtc": "2026-11-26T09:05:30Z"})),
-            live_job("failed-no-end", true, "Failed", "2026-11-26T08:00:00Z", json!({})),
-            live_job("someone-elses", false, "Running", "2026-11-26T07:00:00Z", json!({})),
+            live_job(
+                "running",
+                true,
+                "Running",
+                "2026-11-26T10:00:00Z",
+                json!({}),
+            ),
+            live_job(
+                "done",
+                true,
+                "Completed",
+                "2026-11-26T09:00:00Z",
+                json!({"EndTimeUtc": "2026-11-26T09:05:30Z"}),
+            ),
+            live_job(
+                "failed-no-end",
+                true,
+                "Failed",
+                "2026-11-26T08:00:00Z",
+                json!({}),
+            ),
+            live_job(
+                "someone-elses",
+                false,
+                "Running",
+                "2026-11-26T07:00:00Z",
+                json!({}),
+            ),
         ] {
             live.resources.insert(r.id.clone(), r);
         }
@@ -163,8 +206,14 @@ mod tests {
         let now: Timestamp = "2026-11-26T10:01:40Z".parse().unwrap();
         let jobs = job_statuses(&live, &desired, now);
         let names: Vec<&str> = jobs.iter().map(|j| j.name.as_str()).collect();
-        assert_eq!(names, ["failed-no-end", "done", "running", "never-submitted"]);
-        assert_eq!(jobs[0].duration_seconds, None, "finished without an end time: unknown");
+        assert_eq!(
+            names,
+            ["failed-no-end", "done", "running", "never-submitted"]
+        );
+        assert_eq!(
+            jobs[0].duration_seconds, None,
+            "finished without an end time: unknown"
+        );
         assert_eq!(jobs[1].duration_seconds, Some(330));
         assert!(!jobs[1].declared);
         assert_eq!(jobs[2].duration_seconds, Some(100));
