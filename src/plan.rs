@@ -171,12 +171,6 @@ pub struct Plan {
     #[serde(default)]
     pub orphaned: Vec<ResourceId>,
     pub errors: Vec<PlanError>,
-}
-
-impl Plan {
-    pub fn new(target: PlanTarget) -> Self {
-        Plan {
-            format_version: FORMAT_VERSION.to_owned(),
     /// What the branch changes, for `plan --base REF` (absent otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub git: Option<GitChanges>,
@@ -218,19 +212,25 @@ pub struct GitChanges {
     pub manifests: Vec<ChangedManifest>,
     /// Sorted.
     pub changed_resources: Vec<ResourceId>,
+}
+
+impl Plan {
+    pub fn new(target: PlanTarget) -> Self {
+        Plan {
+            format_version: FORMAT_VERSION.to_owned(),
             target,
             commit: None,
             changes: Vec::new(),
             unmanaged: Vec::new(),
             orphaned: Vec::new(),
             errors: Vec::new(),
+            git: None,
         }
     }
 
     /// True when the plan may be applied (no planning errors).
     pub fn is_applicable(&self) -> bool {
         self.errors.is_empty()
-            git: None,
     }
 
     /// The order to execute the plan's writes in (see [`ExecutionGraph`]).
@@ -274,8 +274,9 @@ pub struct GitChanges {
 ///
 /// Edges: a created/updated/replaced/started/stopped/submitted resource waits for the changes of
 /// the resources it `depends_on` (computes before the jobs and schedules that use them); a
-/// deleted resource goes *before* the deletes of what it depends on (deletes in reverse). A
-/// dependency whose change is a no-op (or is not in the plan) adds no edge.
+/// deleted resource goes *before* the deletes of what it depends on (deletes in reverse), and a
+/// compute's delete waits for all schedule and job deletes. A dependency whose change is a no-op
+/// (or is not in the plan) adds no edge.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ExecutionGraph {
     /// Every write, sorted by address.
@@ -316,6 +317,19 @@ impl ExecutionGraph {
                             p.insert(dep.clone());
                         }
                     }
+                }
+            }
+        }
+        // A deleted resource's dependants may not be known (a live body names its compute only
+        // by ARM id): a compute's delete also waits for every schedule and job delete.
+        for (id, change) in &writes {
+            if id.kind == crate::model::Kind::Compute && is_delete(change) {
+                let users = writes
+                    .iter()
+                    .filter(|(other, c)| other.kind != crate::model::Kind::Compute && is_delete(c))
+                    .map(|(other, _)| (*other).clone());
+                if let Some(p) = prerequisites.get_mut(*id) {
+                    p.extend(users);
                 }
             }
         }

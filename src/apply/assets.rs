@@ -26,11 +26,14 @@ use crate::model::{Asset, DesiredResource};
 /// folder wait for one upload instead of racing to make it twice.
 #[derive(Default)]
 pub struct Ensured {
-    cells: Mutex<HashMap<String, Arc<OnceCell<Result<(), String>>>>>,
+    cells: Mutex<HashMap<String, Arc<AssetCell>>>,
 }
 
+/// The outcome of ensuring one asset, computed once.
+type AssetCell = OnceCell<Result<(), String>>;
+
 impl Ensured {
-    fn cell(&self, key: &str) -> Arc<OnceCell<Result<(), String>>> {
+    fn cell(&self, key: &str) -> Arc<AssetCell> {
         let mut cells = self.cells.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         cells.entry(key.to_owned()).or_default().clone()
     }

@@ -10,7 +10,7 @@ mod assets;
 mod events;
 mod operation;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -21,7 +21,7 @@ use tokio::task::JoinSet;
 pub use events::{ApplyEvent, ApplyObserver, Silent};
 pub use operation::OperationError;
 
-use crate::model::{DesiredState, Kind, ResourceId};
+use crate::model::{DesiredState, ResourceId};
 use crate::plan::{Action, Change, Plan};
 
 /// How to apply.
@@ -121,39 +121,9 @@ impl ApplyReport {
     }
 }
 
-/// Which other changes a change must wait for.
-///
-/// Creates, updates and submits wait for the non-delete changes of what they depend on (a job
-/// waits for its compute). Deletes go in reverse: a compute's delete waits for the deletes of
-/// schedules and jobs in the same plan, which may use it.
-fn prerequisites(plan: &Plan) -> BTreeMap<ResourceId, BTreeSet<ResourceId>> {
-    let active: BTreeMap<&ResourceId, &Change> =
-        plan.changes.iter().filter(|c| !c.is_noop()).map(|c| (&c.address, c)).collect();
-    let is_delete = |c: &Change| c.actions.contains(&Action::Delete);
-    let mut prereqs = BTreeMap::new();
-    for (id, change) in &active {
-        let mut before = BTreeSet::new();
-        if is_delete(change) {
-            if id.kind == Kind::Compute {
-                for (other_id, other) in &active {
-                    if other_id.kind != Kind::Compute && is_delete(other) {
-                        before.insert((*other_id).clone());
-                    }
-                }
-            }
-        } else {
-            for dep in &change.depends_on {
-                if let Some(other) = active.get(dep) {
-                    if !is_delete(other) {
-                        before.insert(dep.clone());
-                    }
-                }
-            }
-        }
-        prereqs.insert((*id).clone(), before);
-    }
-    prereqs
-}
+/// What one spawned operation hands back: its address, the actions done (or the error) and the
+/// fields the read-back found not applied.
+type TaskResult = (ResourceId, Result<Vec<Action>, OperationError>, Vec<String>);
 
 /// Execute `plan`. `desired` holds the bodies to write, with secrets resolved.
 pub async fn apply(
@@ -163,12 +133,11 @@ pub async fn apply(
     options: &ApplyOptions,
     observer: Arc<dyn ApplyObserver>,
 ) -> ApplyReport {
-    let mut pending = prerequisites(plan);
+    let mut pending = plan.execution_graph().prerequisites;
     let changes: BTreeMap<ResourceId, Change> =
         plan.changes.iter().filter(|c| !c.is_noop()).map(|c| (c.address.clone(), c.clone())).collect();
     let mut report = ApplyReport::default();
-    let mut running: JoinSet<(ResourceId, Result<Vec<Action>, OperationError>, Vec<String>)> =
-        JoinSet::new();
+    let mut running: JoinSet<TaskResult> = JoinSet::new();
     let parallelism = options.parallelism.max(1);
     let ensured = Arc::new(assets::Ensured::default());
 

@@ -15,7 +15,7 @@ pub enum OperationError {
         address: String,
         action: Action,
         #[source]
-        source: ArmError,
+        source: Box<ArmError>,
     },
     #[error("{address} has no desired body to {action:?} (the manifests changed since the plan?)")]
     NoDesiredBody { address: String, action: Action },
@@ -56,7 +56,7 @@ pub async fn execute(
     let path = resource_path(&options.workspace_path, id);
     let arm = |action: Action| {
         let address = id.to_string();
-        move |source: ArmError| OperationError::Arm { address, action, source }
+        move |source: ArmError| OperationError::Arm { address, action, source: Box::new(source) }
     };
     let need_desired = |action: Action| {
         desired.ok_or_else(|| OperationError::NoDesiredBody { address: id.to_string(), action })
@@ -119,13 +119,13 @@ pub async fn execute(
         }
         done.push(action);
     }
-    if let Some(desired) = desired {
-        if done.iter().any(|a| matches!(a, Action::Create | Action::Update | Action::Replace)) {
-            progress("reading back");
-            let live = client.get(&path).await.map_err(arm(Action::Update))?;
-            if let Some(live) = live {
-                not_applied = read_back_differences(desired, live);
-            }
+    if let Some(desired) = desired
+        && done.iter().any(|a| matches!(a, Action::Create | Action::Update | Action::Replace))
+    {
+        progress("reading back");
+        let live = client.get(&path).await.map_err(arm(Action::Update))?;
+        if let Some(live) = live {
+            not_applied = read_back_differences(desired, live);
         }
     }
     if options.wait_jobs && done.contains(&Action::Submit) {
@@ -174,12 +174,10 @@ async fn update(
     let kind = change.address.kind;
     let only_scale = kind == Kind::Compute
         && change.field_changes.iter().all(|f| f.path.starts_with("/properties/properties/scaleSettings"));
-    if only_scale {
-        if let Some(scale) = desired.body.pointer("/properties/properties/scaleSettings") {
-            let patch = json!({"properties": {"properties": {"scaleSettings": scale}}});
-            client.patch_lro(path, &patch).await?;
-            return Ok(());
-        }
+    if only_scale && let Some(scale) = desired.body.pointer("/properties/properties/scaleSettings") {
+        let patch = json!({"properties": {"properties": {"scaleSettings": scale}}});
+        client.patch_lro(path, &patch).await?;
+        return Ok(());
     }
     let owned = change
         .before
@@ -270,7 +268,11 @@ async fn follow_job(
         let body = client
             .get(path)
             .await
-            .map_err(|source| OperationError::Arm { address: id.to_string(), action: Action::Submit, source })?;
+            .map_err(|source| OperationError::Arm {
+                address: id.to_string(),
+                action: Action::Submit,
+                source: Box::new(source),
+            })?;
         let status = body
             .as_ref()
             .and_then(|b| b.pointer("/properties/status"))
