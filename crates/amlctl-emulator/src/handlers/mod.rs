@@ -6,6 +6,7 @@
 mod assets;
 mod blob;
 mod compute;
+mod datastores;
 mod error;
 mod jobs;
 mod lro;
@@ -228,10 +229,10 @@ fn route_workspace(
             _ => Err(ArmError::method_not_allowed(m)),
         },
         ["jobs", id, "cancel"] if m == Method::POST => jobs::cancel(ctx, state, w, id),
-        ["datastores"] if m == Method::GET => Ok(assets::list_datastores(ctx, state, req, w)),
+        ["datastores"] if m == Method::GET => Ok(datastores::list(ctx, state, req, w)),
         ["datastores", name] => match *m {
-            Method::GET => assets::get_datastore(ctx, state, w, name),
-            Method::PUT => assets::put_datastore(ctx, state, req, w, name),
+            Method::GET => datastores::get(ctx, state, w, name),
+            Method::PUT => datastores::put(ctx, state, req, w, name),
             _ => Err(ArmError::method_not_allowed(m)),
         },
         [family, rest @ ..] => match assets::Family::parse(family) {
