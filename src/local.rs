@@ -34,8 +34,10 @@ pub struct LocalWorkspace {
 impl LocalWorkspace {
     /// Start the emulator on 127.0.0.1 with state in `state_dir/workspace.json`.
     pub async fn start(state_dir: &Path) -> Result<LocalWorkspace, LocalError> {
-        std::fs::create_dir_all(state_dir)
-            .map_err(|source| LocalError::StateDir { path: state_dir.to_owned(), source })?;
+        std::fs::create_dir_all(state_dir).map_err(|source| LocalError::StateDir {
+            path: state_dir.to_owned(),
+            source,
+        })?;
         let token = session_token();
         let config = EmulatorConfig {
             workspaces: vec![WorkspaceSpec {
@@ -49,7 +51,9 @@ impl LocalWorkspace {
             timings: local_timings(),
             ..EmulatorConfig::default()
         };
-        let handle = amlctl_emulator::start(config).await.map_err(LocalError::Start)?;
+        let handle = amlctl_emulator::start(config)
+            .await
+            .map_err(LocalError::Start)?;
         Ok(LocalWorkspace { handle, token })
     }
 

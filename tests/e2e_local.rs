@@ -22,14 +22,30 @@ fn apply_examples_then_plan_is_empty_then_each_kind_of_change() {
     // Apply then plan: no changes, exit 0 with --detailed-exitcode.
     let out = amlctl(dir, &["plan", "--detailed-exitcode"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("No changes."), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("No changes."),
+        "{}",
+        text(&out)
+    );
 
     // In place: the cluster's scale settings (PATCH).
-    edit(&dir.join("compute/cpu-cluster.yml"), "max_instances: 4", "max_instances: 6");
+    edit(
+        &dir.join("compute/cpu-cluster.yml"),
+        "max_instances: 4",
+        "max_instances: 6",
+    );
     // In place: the schedule's trigger (PUT).
-    edit(&dir.join("schedules/nightly-train.yml"), "\"0 2 * * *\"", "\"30 2 * * *\"");
+    edit(
+        &dir.join("schedules/nightly-train.yml"),
+        "\"0 2 * * *\"",
+        "\"30 2 * * *\"",
+    );
     // Replace: the compute instance's size cannot change in place.
-    edit(&dir.join("compute/ci-dev.yml"), "size: Standard_DS3_v2", "size: Standard_DS4_v2");
+    edit(
+        &dir.join("compute/ci-dev.yml"),
+        "size: Standard_DS3_v2",
+        "size: Standard_DS4_v2",
+    );
     let out = amlctl(dir, &["plan", "--detailed-exitcode"], &[]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let plan = String::from_utf8_lossy(&out.stdout);
@@ -45,21 +61,42 @@ fn apply_examples_then_plan_is_empty_then_each_kind_of_change() {
     assert_eq!(out.status.code(), Some(0), "after changes: {}", text(&out));
 
     // A job's definition cannot change under the same name: a plan error, exit 1.
-    edit(&dir.join("jobs/train.yml"), "python train.py", "python3 train.py");
+    edit(
+        &dir.join("jobs/train.yml"),
+        "python train.py",
+        "python3 train.py",
+    );
     let out = amlctl(dir, &["plan", "--detailed-exitcode"], &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let out = amlctl(dir, &["apply", "--auto-approve"], &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was changed"), "{}", text(&out));
-    edit(&dir.join("jobs/train.yml"), "python3 train.py", "python train.py");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("nothing was changed"),
+        "{}",
+        text(&out)
+    );
+    edit(
+        &dir.join("jobs/train.yml"),
+        "python3 train.py",
+        "python train.py",
+    );
 
     // Delete a manifest: without --prune it is only reported; with --prune it is deleted.
     std::fs::remove_file(dir.join("schedules/weekly-pipeline.yml")).unwrap();
     let out = amlctl(dir, &["plan", "--detailed-exitcode"], &[]);
-    assert_eq!(out.status.code(), Some(0), "no prune, no change: {}", text(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "no prune, no change: {}",
+        text(&out)
+    );
     let out = amlctl(dir, &["apply", "--auto-approve", "--prune"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("1 deleted"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("1 deleted"),
+        "{}",
+        text(&out)
+    );
     let out = amlctl(dir, &["plan", "--detailed-exitcode", "--prune"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
@@ -71,27 +108,47 @@ fn a_stale_saved_plan_is_refused_before_any_write() {
     let out = amlctl(dir, &["apply", "--auto-approve"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 
-    edit(&dir.join("compute/cpu-cluster.yml"), "max_instances: 4", "max_instances: 5");
+    edit(
+        &dir.join("compute/cpu-cluster.yml"),
+        "max_instances: 4",
+        "max_instances: 5",
+    );
     let out = amlctl(dir, &["plan", "--out", "plan.json"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 
     // Someone changes the cluster before the saved plan is applied.
-    edit(&dir.join("compute/cpu-cluster.yml"), "max_instances: 5", "max_instances: 7");
+    edit(
+        &dir.join("compute/cpu-cluster.yml"),
+        "max_instances: 5",
+        "max_instances: 7",
+    );
     let out = amlctl(dir, &["apply", "--auto-approve"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    edit(&dir.join("compute/cpu-cluster.yml"), "max_instances: 7", "max_instances: 5");
+    edit(
+        &dir.join("compute/cpu-cluster.yml"),
+        "max_instances: 7",
+        "max_instances: 5",
+    );
 
     let out = amlctl(dir, &["apply", "plan.json"], &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("stale") && stderr.contains("compute.cpu-cluster"), "{}", text(&out));
+    assert!(
+        stderr.contains("stale") && stderr.contains("compute.cpu-cluster"),
+        "{}",
+        text(&out)
+    );
 
     // A fresh plan of the same change applies.
     let out = amlctl(dir, &["plan", "--out", "plan.json"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let out = amlctl(dir, &["apply", "plan.json"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("1 updated"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("1 updated"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
@@ -99,7 +156,11 @@ fn apply_without_a_terminal_or_approval_refuses() {
     let repo = copy_examples();
     let out = amlctl(repo.path(), &["apply"], &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--auto-approve"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--auto-approve"),
+        "{}",
+        text(&out)
+    );
     // Nothing was written: a plan still shows every create.
     let out = amlctl(repo.path(), &["plan", "--detailed-exitcode"], &[]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));

@@ -52,14 +52,21 @@ async fn seed_unowned_compute(url: &str) -> String {
     path
 }
 
-fn writes_to<'a>(log: &'a [LoggedRequest], path: &'a str) -> impl Iterator<Item = &'a LoggedRequest> + 'a {
-    log.iter().filter(move |r| r.method != "GET" && r.method != "HEAD" && r.path.starts_with(path))
+fn writes_to<'a>(
+    log: &'a [LoggedRequest],
+    path: &'a str,
+) -> impl Iterator<Item = &'a LoggedRequest> + 'a {
+    log.iter()
+        .filter(move |r| r.method != "GET" && r.method != "HEAD" && r.path.starts_with(path))
 }
 
 /// Job PUTs that created a job (201), per job path.
 fn job_creations(log: &[LoggedRequest]) -> std::collections::BTreeMap<String, usize> {
     let mut counts = std::collections::BTreeMap::new();
-    for r in log.iter().filter(|r| r.method == "PUT" && r.path.contains("/jobs/") && r.status == 201) {
+    for r in log
+        .iter()
+        .filter(|r| r.method == "PUT" && r.path.contains("/jobs/") && r.status == 201)
+    {
         *counts.entry(r.path.clone()).or_insert(0) += 1;
     }
     counts
@@ -93,29 +100,50 @@ async fn repeated_applies_converge_under_faults_and_leave_unowned_resources_alon
             break;
         }
         // A failing apply says what failed, with the service's error.
-        assert!(String::from_utf8_lossy(&out.stderr).contains("failed") || out.status.code() == Some(1), "{}", text(&out));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("failed") || out.status.code() == Some(1),
+            "{}",
+            text(&out)
+        );
     }
     assert!(converged, "no apply converged:\n{}", outputs.join("\n\n"));
     let mut in_sync = false;
     for _ in 0..5 {
-        let out = run(repo.path(), &url, &["plan", "--detailed-exitcode", "--prune"]).await;
+        let out = run(
+            repo.path(),
+            &url,
+            &["plan", "--detailed-exitcode", "--prune"],
+        )
+        .await;
         if out.status.code() == Some(0) {
             in_sync = true;
             break;
         }
         outputs.push(text(&out));
     }
-    assert!(in_sync, "plan after a converged apply shows changes:\n{}", outputs.join("\n\n"));
+    assert!(
+        in_sync,
+        "plan after a converged apply shows changes:\n{}",
+        outputs.join("\n\n")
+    );
 
     let log = faulty.requests();
-    assert!(log.iter().any(|r| r.fault.is_some()), "faults were injected");
+    assert!(
+        log.iter().any(|r| r.fault.is_some()),
+        "faults were injected"
+    );
     // No unowned resource is touched, even with --prune.
-    let touched: Vec<_> = writes_to(&log, &unowned).map(|r| format!("{} {}", r.method, r.path)).collect();
+    let touched: Vec<_> = writes_to(&log, &unowned)
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
     assert!(touched.is_empty(), "unowned compute touched: {touched:?}");
     // No job is submitted twice.
     let creations = job_creations(&log);
     assert_eq!(creations.len(), 4, "four jobs created: {creations:?}");
-    assert!(creations.values().all(|n| *n == 1), "a job was created twice: {creations:?}");
+    assert!(
+        creations.values().all(|n| *n == 1),
+        "a job was created twice: {creations:?}"
+    );
     faulty.shutdown().await;
 }
 
@@ -124,11 +152,19 @@ async fn a_killed_apply_converges_on_the_next_run_without_duplicates() {
     let repo = copy_examples();
     let state = repo.path().join("emulator-state.json");
     // Slow LROs so the kill lands in the middle.
-    let slow = Timings { lro: Duration::from_millis(1500), compute_step: Duration::from_millis(500), job_step: Duration::from_millis(500), retry_after_secs: 1 };
+    let slow = Timings {
+        lro: Duration::from_millis(1500),
+        compute_step: Duration::from_millis(500),
+        job_step: Duration::from_millis(500),
+        retry_after_secs: 1,
+    };
     let emu = emulator(&state, "", slow).await;
     let url = emu.base_url();
 
-    let mut args: Vec<String> = ["apply", "--auto-approve"].iter().map(|s| s.to_string()).collect();
+    let mut args: Vec<String> = ["apply", "--auto-approve"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     args.extend(remote(&url));
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_amlctl"))
         .current_dir(repo.path())
@@ -157,7 +193,10 @@ async fn a_killed_apply_converges_on_the_next_run_without_duplicates() {
     let out = run(repo.path(), &url, &["plan", "--detailed-exitcode"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let creations = job_creations(&emu.requests());
-    assert!(creations.values().all(|n| *n == 1), "a job was created twice: {creations:?}");
+    assert!(
+        creations.values().all(|n| *n == 1),
+        "a job was created twice: {creations:?}"
+    );
     let computes: Vec<_> = emu
         .requests()
         .into_iter()
@@ -165,6 +204,77 @@ async fn a_killed_apply_converges_on_the_next_run_without_duplicates() {
         .map(|r| r.path)
         .collect();
     let unique: std::collections::BTreeSet<_> = computes.iter().collect();
-    assert_eq!(unique.len(), computes.len(), "a compute was created twice: {computes:?}");
+    assert_eq!(
+        unique.len(),
+        computes.len(),
+        "a compute was created twice: {computes:?}"
+    );
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_stops_new_operations_lets_running_ones_finish_and_reports() {
+    let repo = copy_examples();
+    let state = repo.path().join("emulator-state.json");
+    let slow = Timings {
+        lro: Duration::from_millis(1500),
+        compute_step: Duration::from_millis(300),
+        job_step: Duration::from_millis(300),
+        retry_after_secs: 1,
+    };
+    let emu = emulator(&state, "", slow).await;
+    let url = emu.base_url();
+    let mut args: Vec<String> = ["apply", "--auto-approve", "--parallelism", "1"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(remote(&url));
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_amlctl"))
+        .current_dir(repo.path())
+        .args(&args)
+        .env("AMLCTL_ACCESS_TOKEN", "t")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    for _ in 0..100 {
+        if emu
+            .requests()
+            .iter()
+            .any(|r| r.method == "PUT" && r.path.contains("/computes/"))
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(status.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .expect("join")
+        .expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("Interrupted"), "{stderr}");
+    assert!(stderr.contains("not started"), "{stderr}");
+    // The running operation reached its end: no compute is left half-created by amlctl's side.
+    let puts: Vec<_> = emu
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PUT" && r.path.contains("/computes/"))
+        .collect();
+    assert_eq!(
+        puts.len(),
+        1,
+        "one operation was running at parallelism 1: {puts:?}"
+    );
+
+    // A re-run converges.
+    let out = run(repo.path(), &url, &["apply", "--auto-approve"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     emu.shutdown().await;
 }

@@ -34,14 +34,19 @@ type AssetCell = OnceCell<Result<(), String>>;
 
 impl Ensured {
     fn cell(&self, key: &str) -> Arc<AssetCell> {
-        let mut cells = self.cells.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut cells = self
+            .cells
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         cells.entry(key.to_owned()).or_default().clone()
     }
 }
 
 fn key(asset: &Asset) -> &str {
     match asset {
-        Asset::Environment { arm_id, .. } | Asset::Component { arm_id, .. } | Asset::Code { arm_id, .. } => arm_id,
+        Asset::Environment { arm_id, .. }
+        | Asset::Component { arm_id, .. }
+        | Asset::Code { arm_id, .. } => arm_id,
         Asset::InputUpload { datastore_uri, .. } => datastore_uri,
     }
 }
@@ -55,9 +60,14 @@ pub async fn ensure(
 ) -> Result<(), OperationError> {
     for asset in &desired.assets {
         let cell = ensured.cell(key(asset));
-        let outcome = cell.get_or_init(|| ensure_one(client, workspace_path, desired, asset, observer)).await;
+        let outcome = cell
+            .get_or_init(|| ensure_one(client, workspace_path, desired, asset, observer))
+            .await;
         if let Err(message) = outcome {
-            return Err(OperationError::Asset { address: desired.id.to_string(), message: message.clone() });
+            return Err(OperationError::Asset {
+                address: desired.id.to_string(),
+                message: message.clone(),
+            });
         }
     }
     Ok(())
@@ -71,22 +81,46 @@ async fn ensure_one(
     observer: &dyn ApplyObserver,
 ) -> Result<(), String> {
     let err = |message: String| message;
-    let progress = |message: String| observer.event(ApplyEvent::Progress { address: desired.id.clone(), message });
+    let progress = |message: String| {
+        observer.event(ApplyEvent::Progress {
+            address: desired.id.clone(),
+            message,
+        })
+    };
     {
         match asset {
             Asset::Environment { arm_id, body } | Asset::Component { arm_id, body } => {
-                if client.get(arm_id).await.map_err(|e| err(e.to_string()))?.is_none() {
+                if client
+                    .get(arm_id)
+                    .await
+                    .map_err(|e| err(e.to_string()))?
+                    .is_none()
+                {
                     progress(format!("registering {}", short(arm_id)));
-                    client.put(arm_id, body).await.map_err(|e| err(e.to_string()))?;
+                    client
+                        .put(arm_id, body)
+                        .await
+                        .map_err(|e| err(e.to_string()))?;
                 }
             }
-            Asset::Code { local_dir, hash, arm_id } => {
-                if client.get(arm_id).await.map_err(|e| err(e.to_string()))?.is_some() {
+            Asset::Code {
+                local_dir,
+                hash,
+                arm_id,
+            } => {
+                if client
+                    .get(arm_id)
+                    .await
+                    .map_err(|e| err(e.to_string()))?
+                    .is_some()
+                {
                     return Ok(());
                 }
                 progress(format!("uploading code {}", local_dir.display()));
                 let upload_id = upload_id(hash);
-                let blob_uri = upload(client, arm_id, &upload_id, local_dir).await.map_err(err)?;
+                let blob_uri = upload(client, arm_id, &upload_id, local_dir)
+                    .await
+                    .map_err(err)?;
                 let body = json!({
                     "properties": {
                         "codeUri": blob_uri,
@@ -94,16 +128,25 @@ async fn ensure_one(
                         "properties": {"amlctl.contentHash": hash},
                     }
                 });
-                client.put(arm_id, &body).await.map_err(|e| err(e.to_string()))?;
+                client
+                    .put(arm_id, &body)
+                    .await
+                    .map_err(|e| err(e.to_string()))?;
             }
-            Asset::InputUpload { local_path, hash, datastore_uri } => {
+            Asset::InputUpload {
+                local_path,
+                hash,
+                datastore_uri,
+            } => {
                 let _ = datastore_uri;
                 progress(format!("uploading input {}", local_path.display()));
                 // The pending upload of a scratch code version hands out the SAS for the
                 // `LocalUpload/<hash>` folder of the default blob container.
                 let short: String = hash.chars().take(32).collect();
                 let carrier = format!("{workspace_path}/codes/amlctl-input-upload/versions/1");
-                upload(client, &carrier, &short, local_path).await.map_err(err)?;
+                upload(client, &carrier, &short, local_path)
+                    .await
+                    .map_err(err)?;
             }
         }
     }
@@ -112,7 +155,12 @@ async fn ensure_one(
 
 /// Upload the file or folder at `local` under the pending-upload folder `upload_id`; returns the
 /// folder's blob URI (without SAS).
-async fn upload(client: &ArmClient, version_id: &str, upload_id: &str, local: &Path) -> Result<String, String> {
+async fn upload(
+    client: &ArmClient,
+    version_id: &str,
+    upload_id: &str,
+    local: &Path,
+) -> Result<String, String> {
     let pending = client
         .post(
             &format!("{version_id}/startPendingUpload"),
@@ -121,16 +169,32 @@ async fn upload(client: &ArmClient, version_id: &str, upload_id: &str, local: &P
         .await
         .map_err(|e| e.to_string())?;
     let reference = &pending["blobReferenceForConsumption"];
-    let blob_uri = reference["blobUri"].as_str().ok_or("startPendingUpload returned no blobUri")?.to_owned();
-    let sas_uri = reference.pointer("/credential/sasUri").and_then(Value::as_str).ok_or("startPendingUpload returned no SAS")?;
-    let sas = sas_uri.split_once('?').map(|(_, q)| q).ok_or("the SAS URI has no query")?;
+    let blob_uri = reference["blobUri"]
+        .as_str()
+        .ok_or("startPendingUpload returned no blobUri")?
+        .to_owned();
+    let sas_uri = reference
+        .pointer("/credential/sasUri")
+        .and_then(Value::as_str)
+        .ok_or("startPendingUpload returned no SAS")?;
+    let sas = sas_uri
+        .split_once('?')
+        .map(|(_, q)| q)
+        .ok_or("the SAS URI has no query")?;
     for (rel, path) in files_to_upload(local)? {
-        let url = format!("{}/{}?{sas}", blob_uri.trim_end_matches('/'), encode_path(&rel));
+        let url = format!(
+            "{}/{}?{sas}",
+            blob_uri.trim_end_matches('/'),
+            encode_path(&rel)
+        );
         if client.blob_exists(&url).await.map_err(|e| e.to_string())? {
             continue;
         }
         let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        client.put_blob(&url, Bytes::from(bytes)).await.map_err(|e| e.to_string())?;
+        client
+            .put_blob(&url, Bytes::from(bytes))
+            .await
+            .map_err(|e| e.to_string())?;
     }
     Ok(blob_uri)
 }
@@ -139,14 +203,21 @@ async fn upload(client: &ArmClient, version_id: &str, upload_id: &str, local: &P
 /// `.gitignore`) ignores; or the single file itself.
 pub fn files_to_upload(local: &Path) -> Result<Vec<(String, PathBuf)>, String> {
     if !local.is_dir() {
-        let name = local.file_name().map(|n| n.to_string_lossy().into_owned()).ok_or("no file name")?;
+        let name = local
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .ok_or("no file name")?;
         return Ok(vec![(name, local.to_path_buf())]);
     }
     let rules = [".amlignore", ".gitignore"]
         .iter()
         .map(|n| local.join(n))
         .find(|p| p.is_file())
-        .map(|p| std::fs::read_to_string(&p).map(|t| IgnoreRules::parse(&t)).map_err(|e| format!("{}: {e}", p.display())))
+        .map(|p| {
+            std::fs::read_to_string(&p)
+                .map(|t| IgnoreRules::parse(&t))
+                .map_err(|e| format!("{}: {e}", p.display()))
+        })
         .transpose()?;
     let mut out = Vec::new();
     let mut stack = vec![local.to_path_buf()];
@@ -185,7 +256,9 @@ fn encode_path(rel: &str) -> String {
         .map(|seg| {
             seg.bytes()
                 .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                        (b as char).to_string()
+                    }
                     _ => format!("%{b:02X}"),
                 })
                 .collect::<String>()
@@ -195,7 +268,9 @@ fn encode_path(rel: &str) -> String {
 }
 
 fn short(arm_id: &str) -> &str {
-    arm_id.rsplit_once("/workspaces/").map_or(arm_id, |(_, rest)| rest)
+    arm_id
+        .rsplit_once("/workspaces/")
+        .map_or(arm_id, |(_, rest)| rest)
 }
 
 #[cfg(test)]
@@ -212,7 +287,11 @@ mod tests {
         std::fs::write(dir.path().join("build/out.bin"), "x").unwrap();
         std::fs::create_dir(dir.path().join("pkg")).unwrap();
         std::fs::write(dir.path().join("pkg/a b.py"), "x").unwrap();
-        let files: Vec<String> = files_to_upload(dir.path()).unwrap().into_iter().map(|(r, _)| r).collect();
+        let files: Vec<String> = files_to_upload(dir.path())
+            .unwrap()
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect();
         assert_eq!(files, vec![".amlignore", "pkg/a b.py", "train.py"]);
         assert_eq!(encode_path("pkg/a b.py"), "pkg/a%20b.py");
     }

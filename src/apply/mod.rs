@@ -117,7 +117,11 @@ impl ApplyReport {
 
     /// True when every operation succeeded.
     pub fn is_success(&self) -> bool {
-        !self.interrupted && self.outcomes.values().all(|o| matches!(o, Outcome::Done { .. }))
+        !self.interrupted
+            && self
+                .outcomes
+                .values()
+                .all(|o| matches!(o, Outcome::Done { .. }))
     }
 }
 
@@ -134,8 +138,12 @@ pub async fn apply(
     observer: Arc<dyn ApplyObserver>,
 ) -> ApplyReport {
     let mut pending = plan.execution_graph().prerequisites;
-    let changes: BTreeMap<ResourceId, Change> =
-        plan.changes.iter().filter(|c| !c.is_noop()).map(|c| (c.address.clone(), c.clone())).collect();
+    let changes: BTreeMap<ResourceId, Change> = plan
+        .changes
+        .iter()
+        .filter(|c| !c.is_noop())
+        .map(|c| (c.address.clone(), c.clone()))
+        .collect();
     let mut report = ApplyReport::default();
     let mut running: JoinSet<TaskResult> = JoinSet::new();
     let parallelism = options.parallelism.max(1);
@@ -154,7 +162,11 @@ pub async fn apply(
                         .find(|b| {
                             matches!(
                                 report.outcomes.get(*b),
-                                Some(Outcome::Failed { .. } | Outcome::Skipped { .. } | Outcome::NotStarted)
+                                Some(
+                                    Outcome::Failed { .. }
+                                        | Outcome::Skipped { .. }
+                                        | Outcome::NotStarted
+                                )
                             )
                         })
                         .map(|b| (id.clone(), b.clone()))
@@ -162,7 +174,10 @@ pub async fn apply(
                 .collect();
             for (id, because) in failed {
                 pending.remove(&id);
-                observer.event(ApplyEvent::Skipped { address: id.clone(), because: because.clone() });
+                observer.event(ApplyEvent::Skipped {
+                    address: id.clone(),
+                    because: because.clone(),
+                });
                 report.outcomes.insert(id, Outcome::Skipped { because });
                 progressed = true;
             }
@@ -171,14 +186,18 @@ pub async fn apply(
         if interrupted {
             report.interrupted = true;
             for id in std::mem::take(&mut pending).into_keys() {
-                observer.event(ApplyEvent::NotStarted { address: id.clone() });
+                observer.event(ApplyEvent::NotStarted {
+                    address: id.clone(),
+                });
                 report.outcomes.insert(id, Outcome::NotStarted);
             }
         }
         let ready: Vec<ResourceId> = pending
             .iter()
             .filter(|(_, before)| {
-                before.iter().all(|b| matches!(report.outcomes.get(b), Some(Outcome::Done { .. })))
+                before
+                    .iter()
+                    .all(|b| matches!(report.outcomes.get(b), Some(Outcome::Done { .. })))
             })
             .map(|(id, _)| id.clone())
             .collect();
@@ -196,7 +215,10 @@ pub async fn apply(
             running.spawn(async move {
                 let started = Instant::now();
                 if let Some(first) = change.actions.first() {
-                    observer.event(ApplyEvent::Started { address: id.clone(), action: *first });
+                    observer.event(ApplyEvent::Started {
+                        address: id.clone(),
+                        action: *first,
+                    });
                 }
                 let result = operation::execute(
                     &client,
@@ -241,7 +263,11 @@ pub async fn apply(
             // Nothing running and nothing ready: a cycle (should not happen). Report and stop.
             for id in std::mem::take(&mut pending).into_keys() {
                 let error = "dependency cycle: not attempted".to_owned();
-                observer.event(ApplyEvent::Failed { address: id.clone(), error: error.clone(), elapsed: Duration::ZERO });
+                observer.event(ApplyEvent::Failed {
+                    address: id.clone(),
+                    error: error.clone(),
+                    elapsed: Duration::ZERO,
+                });
                 report.outcomes.insert(id, Outcome::Failed { error });
             }
             break;
@@ -253,7 +279,9 @@ pub async fn apply(
                 }
                 let outcome = match result {
                     Ok(actions) => Outcome::Done { actions },
-                    Err(e) => Outcome::Failed { error: operation::describe(&e) },
+                    Err(e) => Outcome::Failed {
+                        error: operation::describe(&e),
+                    },
                 };
                 report.outcomes.insert(id, outcome);
             }

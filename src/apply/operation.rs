@@ -56,22 +56,39 @@ pub async fn execute(
     let path = resource_path(&options.workspace_path, id);
     let arm = |action: Action| {
         let address = id.to_string();
-        move |source: ArmError| OperationError::Arm { address, action, source: Box::new(source) }
+        move |source: ArmError| OperationError::Arm {
+            address,
+            action,
+            source: Box::new(source),
+        }
     };
     let need_desired = |action: Action| {
-        desired.ok_or_else(|| OperationError::NoDesiredBody { address: id.to_string(), action })
+        desired.ok_or_else(|| OperationError::NoDesiredBody {
+            address: id.to_string(),
+            action,
+        })
     };
     let progress = |message: &str| {
-        observer.event(ApplyEvent::Progress { address: id.clone(), message: message.to_owned() })
+        observer.event(ApplyEvent::Progress {
+            address: id.clone(),
+            message: message.to_owned(),
+        })
     };
     let mut done = Vec::new();
     let mut not_applied = Vec::new();
     // An earlier apply may have been interrupted while this resource was still provisioning
     // (or starting/stopping): wait for it to settle before acting on it.
     let mut settled: Option<Value> = None;
-    if id.kind == Kind::Compute && !change.actions.iter().all(|a| matches!(a, Action::Create | Action::NoOp)) {
+    if id.kind == Kind::Compute
+        && !change
+            .actions
+            .iter()
+            .all(|a| matches!(a, Action::Create | Action::NoOp))
+    {
         progress("waiting for the resource to settle");
-        settled = settle(client, &path, options).await.map_err(arm(change.actions[0]))?;
+        settled = settle(client, &path, options)
+            .await
+            .map_err(arm(change.actions[0]))?;
     }
     for &action in &change.actions {
         match action {
@@ -79,48 +96,89 @@ pub async fn execute(
             Action::Create | Action::Submit => {
                 let desired = need_desired(action)?;
                 assets::ensure(client, &options.workspace_path, desired, observer, ensured).await?;
-                progress(if action == Action::Submit { "submitting" } else { "creating" });
+                progress(if action == Action::Submit {
+                    "submitting"
+                } else {
+                    "creating"
+                });
                 let body = with_ownership(id.kind, desired.body.clone());
-                write(client, id.kind, &path, &body).await.map_err(arm(action))?;
+                write(client, id.kind, &path, &body)
+                    .await
+                    .map_err(arm(action))?;
             }
             Action::Update => {
                 let desired = need_desired(action)?;
                 progress("updating");
-                update(client, change, desired, &path).await.map_err(arm(action))?;
+                update(client, change, desired, &path)
+                    .await
+                    .map_err(arm(action))?;
             }
             Action::Replace => {
                 let desired = need_desired(action)?;
                 assets::ensure(client, &options.workspace_path, desired, observer, ensured).await?;
                 progress("deleting (replace)");
-                delete(client, id.kind, change, &path).await.map_err(arm(action))?;
+                delete(client, id.kind, change, &path)
+                    .await
+                    .map_err(arm(action))?;
                 progress("creating (replace)");
                 let body = with_ownership(id.kind, desired.body.clone());
-                write(client, id.kind, &path, &body).await.map_err(arm(action))?;
+                write(client, id.kind, &path, &body)
+                    .await
+                    .map_err(arm(action))?;
             }
             Action::Delete => {
                 progress("deleting");
-                delete(client, id.kind, change, &path).await.map_err(arm(action))?;
+                delete(client, id.kind, change, &path)
+                    .await
+                    .map_err(arm(action))?;
             }
             Action::Start | Action::Stop => {
-                let verb = if action == Action::Start { "start" } else { "stop" };
-                let already = if action == Action::Start { "Running" } else { "Stopped" };
-                let state = settled.as_ref().and_then(|b| b.pointer("/properties/properties/state")).and_then(Value::as_str);
-                if state == Some(already) && !done.iter().any(|a| matches!(a, Action::Create | Action::Replace)) {
+                let verb = if action == Action::Start {
+                    "start"
+                } else {
+                    "stop"
+                };
+                let already = if action == Action::Start {
+                    "Running"
+                } else {
+                    "Stopped"
+                };
+                let state = settled
+                    .as_ref()
+                    .and_then(|b| b.pointer("/properties/properties/state"))
+                    .and_then(Value::as_str);
+                if state == Some(already)
+                    && !done
+                        .iter()
+                        .any(|a| matches!(a, Action::Create | Action::Replace))
+                {
                     done.push(action);
                     continue;
                 }
-                progress(if action == Action::Start { "starting" } else { "stopping" });
-                client.post_lro(&format!("{path}/{verb}")).await.map_err(arm(action))?;
+                progress(if action == Action::Start {
+                    "starting"
+                } else {
+                    "stopping"
+                });
+                client
+                    .post_lro(&format!("{path}/{verb}"))
+                    .await
+                    .map_err(arm(action))?;
             }
             Action::Cancel => {
                 progress("canceling");
-                client.post_lro(&format!("{path}/cancel")).await.map_err(arm(action))?;
+                client
+                    .post_lro(&format!("{path}/cancel"))
+                    .await
+                    .map_err(arm(action))?;
             }
         }
         done.push(action);
     }
     if let Some(desired) = desired
-        && done.iter().any(|a| matches!(a, Action::Create | Action::Update | Action::Replace))
+        && done
+            .iter()
+            .any(|a| matches!(a, Action::Create | Action::Update | Action::Replace))
     {
         progress("reading back");
         let live = client.get(&path).await.map_err(arm(Action::Update))?;
@@ -131,22 +189,40 @@ pub async fn execute(
     if options.wait_jobs && done.contains(&Action::Submit) {
         follow_job(client, id, &path, options, observer).await?;
     }
-    Ok(Done { actions: done, not_applied })
+    Ok(Done {
+        actions: done,
+        not_applied,
+    })
 }
 
 /// States in which a compute is still on its way somewhere.
-const TRANSITIONAL: &[&str] = &["Creating", "Updating", "Deleting", "Starting", "Stopping", "Restarting", "Resizing"];
+const TRANSITIONAL: &[&str] = &[
+    "Creating",
+    "Updating",
+    "Deleting",
+    "Starting",
+    "Stopping",
+    "Restarting",
+    "Resizing",
+];
 
 /// GET until neither the provisioning state nor the instance state is transitional.
-async fn settle(client: &ArmClient, path: &str, options: &ApplyOptions) -> Result<Option<Value>, ArmError> {
+async fn settle(
+    client: &ArmClient,
+    path: &str,
+    options: &ApplyOptions,
+) -> Result<Option<Value>, ArmError> {
     let deadline = std::time::Instant::now() + options.settle_timeout;
     loop {
         let body = client.get(path).await?;
         let busy = body.as_ref().is_some_and(|b| {
-            ["/properties/provisioningState", "/properties/properties/state"]
-                .iter()
-                .filter_map(|p| b.pointer(p).and_then(Value::as_str))
-                .any(|s| TRANSITIONAL.iter().any(|t| t.eq_ignore_ascii_case(s)))
+            [
+                "/properties/provisioningState",
+                "/properties/properties/state",
+            ]
+            .iter()
+            .filter_map(|p| b.pointer(p).and_then(Value::as_str))
+            .any(|s| TRANSITIONAL.iter().any(|t| t.eq_ignore_ascii_case(s)))
         });
         if !busy || std::time::Instant::now() >= deadline {
             return Ok(body);
@@ -156,7 +232,12 @@ async fn settle(client: &ArmClient, path: &str, options: &ApplyOptions) -> Resul
 }
 
 /// PUT the resource: computes and schedules are long-running, jobs are synchronous.
-async fn write(client: &ArmClient, kind: Kind, path: &str, body: &Value) -> Result<Value, ArmError> {
+async fn write(
+    client: &ArmClient,
+    kind: Kind,
+    path: &str,
+    body: &Value,
+) -> Result<Value, ArmError> {
     match kind {
         Kind::Compute | Kind::Schedule => client.put_lro(path, body).await,
         Kind::Job => client.put(path, body).await,
@@ -173,8 +254,12 @@ async fn update(
 ) -> Result<(), ArmError> {
     let kind = change.address.kind;
     let only_scale = kind == Kind::Compute
-        && change.field_changes.iter().all(|f| f.path.starts_with("/properties/properties/scaleSettings"));
-    if only_scale && let Some(scale) = desired.body.pointer("/properties/properties/scaleSettings") {
+        && change
+            .field_changes
+            .iter()
+            .all(|f| f.path.starts_with("/properties/properties/scaleSettings"));
+    if only_scale && let Some(scale) = desired.body.pointer("/properties/properties/scaleSettings")
+    {
         let patch = json!({"properties": {"properties": {"scaleSettings": scale}}});
         client.patch_lro(path, &patch).await?;
         return Ok(());
@@ -195,7 +280,12 @@ async fn update(
 
 /// Computes need `underlyingResourceAction`: attached Kubernetes clusters are detached (the
 /// cluster is kept), everything else is deleted.
-async fn delete(client: &ArmClient, kind: Kind, change: &Change, path: &str) -> Result<(), ArmError> {
+async fn delete(
+    client: &ArmClient,
+    kind: Kind,
+    change: &Change,
+    path: &str,
+) -> Result<(), ArmError> {
     match kind {
         Kind::Compute => {
             let attached = change
@@ -204,9 +294,13 @@ async fn delete(client: &ArmClient, kind: Kind, change: &Change, path: &str) -> 
                 .or(change.after.as_ref())
                 .and_then(|b| b.pointer("/properties/computeType"))
                 .and_then(Value::as_str)
-                .is_some_and(|t| t.eq_ignore_ascii_case("Kubernetes") || t.eq_ignore_ascii_case("AKS"));
+                .is_some_and(|t| {
+                    t.eq_ignore_ascii_case("Kubernetes") || t.eq_ignore_ascii_case("AKS")
+                });
             let action = if attached { "Detach" } else { "Delete" };
-            client.delete_lro(path, &[("underlyingResourceAction", action)]).await
+            client
+                .delete_lro(path, &[("underlyingResourceAction", action)])
+                .await
         }
         Kind::Schedule | Kind::Job => client.delete_lro(path, &[]).await,
     }
@@ -220,7 +314,9 @@ fn with_ownership_if(kind: Kind, mut body: Value, owned: bool) -> Value {
     if !owned {
         return body;
     }
-    let Some(root) = body.as_object_mut() else { return body };
+    let Some(root) = body.as_object_mut() else {
+        return body;
+    };
     let holder = match kind {
         Kind::Compute => root,
         Kind::Schedule | Kind::Job => match root
@@ -232,9 +328,14 @@ fn with_ownership_if(kind: Kind, mut body: Value, owned: bool) -> Value {
             None => return body,
         },
     };
-    let tags = holder.entry("tags").or_insert_with(|| Value::Object(Map::new()));
+    let tags = holder
+        .entry("tags")
+        .or_insert_with(|| Value::Object(Map::new()));
     if let Some(tags) = tags.as_object_mut() {
-        tags.insert(OWNERSHIP_TAG.to_owned(), Value::String(OWNERSHIP_TAG_VALUE.to_owned()));
+        tags.insert(
+            OWNERSHIP_TAG.to_owned(),
+            Value::String(OWNERSHIP_TAG_VALUE.to_owned()),
+        );
     }
     body
 }
@@ -247,7 +348,10 @@ fn read_back_differences(desired: &DesiredResource, live: Value) -> Vec<String> 
     if let Some(resource) = crate::live::to_live(desired.id.kind, live) {
         live_state.resources.insert(resource.id.clone(), resource);
     }
-    let target = crate::plan::PlanTarget { name: String::new(), workspace_id: String::new() };
+    let target = crate::plan::PlanTarget {
+        name: String::new(),
+        workspace_id: String::new(),
+    };
     let plan = crate::diff::diff(&state, &live_state, &crate::diff::DiffOptions::new(target));
     plan.changes
         .iter()
@@ -280,13 +384,19 @@ async fn follow_job(
             .unwrap_or("Unknown")
             .to_owned();
         if status != last {
-            observer.event(ApplyEvent::Progress { address: id.clone(), message: format!("job {status}") });
+            observer.event(ApplyEvent::Progress {
+                address: id.clone(),
+                message: format!("job {status}"),
+            });
             last = status.clone();
         }
         match status.as_str() {
             "Completed" => return Ok(()),
             "Failed" | "Canceled" => {
-                return Err(OperationError::JobFailed { address: id.to_string(), status });
+                return Err(OperationError::JobFailed {
+                    address: id.to_string(),
+                    status,
+                });
             }
             _ => {}
         }
@@ -303,9 +413,15 @@ mod tests {
 
     #[test]
     fn ownership_tag_goes_where_the_kind_keeps_tags() {
-        let c = with_ownership(Kind::Compute, json!({"properties": {"computeType": "AmlCompute"}}));
+        let c = with_ownership(
+            Kind::Compute,
+            json!({"properties": {"computeType": "AmlCompute"}}),
+        );
         assert_eq!(c["tags"][OWNERSHIP_TAG], OWNERSHIP_TAG_VALUE);
-        let j = with_ownership(Kind::Job, json!({"properties": {"jobType": "Command", "tags": {"a": "b"}}}));
+        let j = with_ownership(
+            Kind::Job,
+            json!({"properties": {"jobType": "Command", "tags": {"a": "b"}}}),
+        );
         assert_eq!(j["properties"]["tags"][OWNERSHIP_TAG], OWNERSHIP_TAG_VALUE);
         assert_eq!(j["properties"]["tags"]["a"], "b");
         assert!(j.get("tags").is_none());

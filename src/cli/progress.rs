@@ -51,11 +51,19 @@ impl ApplyObserver for PlainLog {
         let line = match event {
             ApplyEvent::Started { address, action } => format!("{address}: {}...", verb(action)),
             ApplyEvent::Progress { address, message } => format!("{address}: {message}"),
-            ApplyEvent::Succeeded { address, actions, elapsed } => {
+            ApplyEvent::Succeeded {
+                address,
+                actions,
+                elapsed,
+            } => {
                 let what: Vec<&str> = actions.iter().map(|a| done_word(*a)).collect();
                 format!("{address}: {} after {}", what.join(", "), secs(elapsed))
             }
-            ApplyEvent::Failed { address, error, elapsed } => {
+            ApplyEvent::Failed {
+                address,
+                error,
+                elapsed,
+            } => {
                 format!("{address}: FAILED after {}: {error}", secs(elapsed))
             }
             ApplyEvent::Skipped { address, because } => {
@@ -111,7 +119,12 @@ struct LiveView {
 impl LiveView {
     fn start() -> Arc<dyn ApplyObserverExt> {
         let view = Arc::new(LiveView {
-            state: Mutex::new(ViewState { rows: Vec::new(), drawn: 0, tick: 0, stopped: false }),
+            state: Mutex::new(ViewState {
+                rows: Vec::new(),
+                drawn: 0,
+                tick: 0,
+                stopped: false,
+            }),
         });
         let ticker = view.clone();
         std::thread::spawn(move || {
@@ -127,7 +140,9 @@ impl LiveView {
 
     /// Draws a frame; false once stopped.
     fn redraw(&self) -> bool {
-        let Ok(mut s) = self.state.lock() else { return false };
+        let Ok(mut s) = self.state.lock() else {
+            return false;
+        };
         if s.stopped {
             return false;
         }
@@ -163,9 +178,18 @@ fn draw(s: &mut ViewState) {
         let (mark, elapsed) = match (row.ok, row.finished) {
             (Some(true), Some(d)) => ("\x1b[32m✔\x1b[0m".to_owned(), d),
             (Some(false), Some(d)) => ("\x1b[31m✘\x1b[0m".to_owned(), d),
-            _ => (SPINNER[s.tick % SPINNER.len()].to_owned(), row.started.elapsed()),
+            _ => (
+                SPINNER[s.tick % SPINNER.len()].to_owned(),
+                row.started.elapsed(),
+            ),
         };
-        let _ = writeln!(out, "\x1b[2K{mark} {:<40} {:>7}  {}", row.address.to_string(), secs(elapsed), row.state);
+        let _ = writeln!(
+            out,
+            "\x1b[2K{mark} {:<40} {:>7}  {}",
+            row.address.to_string(),
+            secs(elapsed),
+            row.state
+        );
     }
     s.drawn = s.rows.len();
     let _ = out.flush();
@@ -177,14 +201,24 @@ impl ApplyObserver for LiveView {
             ApplyEvent::Started { address, action } => {
                 self.update(&address, |r| r.state = format!("{}...", verb(action)))
             }
-            ApplyEvent::Progress { address, message } => self.update(&address, |r| r.state = message),
-            ApplyEvent::Succeeded { address, actions, elapsed } => self.update(&address, |r| {
+            ApplyEvent::Progress { address, message } => {
+                self.update(&address, |r| r.state = message)
+            }
+            ApplyEvent::Succeeded {
+                address,
+                actions,
+                elapsed,
+            } => self.update(&address, |r| {
                 let what: Vec<&str> = actions.iter().map(|a| done_word(*a)).collect();
                 r.state = what.join(", ");
                 r.finished = Some(elapsed);
                 r.ok = Some(true);
             }),
-            ApplyEvent::Failed { address, error, elapsed } => self.update(&address, |r| {
+            ApplyEvent::Failed {
+                address,
+                error,
+                elapsed,
+            } => self.update(&address, |r| {
                 r.state = format!("failed: {error}");
                 r.finished = Some(elapsed);
                 r.ok = Some(false);

@@ -64,7 +64,11 @@ pub async fn observe(client: &ArmClient, workspace_path: &str) -> Result<LiveSta
 pub fn to_live(kind: Kind, body: Value) -> Option<LiveResource> {
     let name = body.get("name")?.as_str()?.to_owned();
     let owned = is_owned(kind, &body);
-    Some(LiveResource { id: ResourceId::new(kind, name), body, owned })
+    Some(LiveResource {
+        id: ResourceId::new(kind, name),
+        body,
+        owned,
+    })
 }
 
 /// Where a kind keeps its tags: computes on the ARM envelope, schedules and jobs in `properties`.
@@ -93,7 +97,10 @@ mod tests {
         let schedule = json!({"name": "s1", "tags": {OWNERSHIP_TAG: "true"}, "properties": {}});
         let job = json!({"name": "j1", "properties": {"tags": {OWNERSHIP_TAG: "true"}}});
         assert!(to_live(Kind::Compute, compute).unwrap().owned);
-        assert!(!to_live(Kind::Schedule, schedule).unwrap().owned, "schedule tags live in properties");
+        assert!(
+            !to_live(Kind::Schedule, schedule).unwrap().owned,
+            "schedule tags live in properties"
+        );
         assert!(to_live(Kind::Job, job).unwrap().owned);
         assert!(to_live(Kind::Job, json!({"properties": {}})).is_none());
     }

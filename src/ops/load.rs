@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::config::{RepoConfig, ResolvedTarget};
-use crate::desired::{ManifestInput, ManifestResolver, TranslateContext, TranslateError, build_desired_state};
+use crate::desired::{
+    ManifestInput, ManifestResolver, TranslateContext, TranslateError, build_desired_state,
+};
 use crate::manifest::SourceTree;
 use crate::model::{DesiredState, ResourceId, SourceLocation};
 use crate::validate::{ValidationReport, load_referenced, validate_tree};
@@ -48,7 +50,10 @@ pub fn load_desired(
                 }
                 None => Default::default(),
             };
-            let file = m.path.strip_prefix(root).map_or_else(|_| m.path.clone(), Path::to_path_buf);
+            let file = m
+                .path
+                .strip_prefix(root)
+                .map_or_else(|_| m.path.clone(), Path::to_path_buf);
             ManifestInput {
                 kind: m.kind,
                 value,
@@ -66,7 +71,11 @@ pub fn load_desired(
             resource.options = target.options_for(&resource.id);
         }
     }
-    Loaded { desired, report, translate_errors }
+    Loaded {
+        desired,
+        report,
+        translate_errors,
+    }
 }
 
 /// Reads referenced files through the same source tree validation used.
@@ -76,20 +85,31 @@ pub struct TreeResolver<'a> {
 
 impl ManifestResolver for TreeResolver<'_> {
     fn load_yaml_as_json(&self, path: &Path) -> Result<Value, String> {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let from = path.parent().unwrap_or(Path::new(".")).join("_");
-        load_referenced(self.tree, &from, &name).map(|(_, v)| v).map_err(|e| e.to_string())
+        load_referenced(self.tree, &from, &name)
+            .map(|(_, v)| v)
+            .map_err(|e| e.to_string())
     }
 
     fn read_file(&self, path: &Path) -> Result<Vec<u8>, String> {
-        self.tree.read(path).map_err(|e| format!("{}: {e}", path.display()))
+        self.tree
+            .read(path)
+            .map_err(|e| format!("{}: {e}", path.display()))
     }
 
     fn list_files(&self, dir: &Path) -> Result<Vec<PathBuf>, String> {
         let mut out = Vec::new();
         let mut stack = vec![dir.to_path_buf()];
         while let Some(d) = stack.pop() {
-            for entry in self.tree.list(&d).map_err(|e| format!("{}: {e}", d.display()))? {
+            for entry in self
+                .tree
+                .list(&d)
+                .map_err(|e| format!("{}: {e}", d.display()))?
+            {
                 if self.tree.is_dir(&entry) {
                     stack.push(entry);
                 } else {

@@ -21,19 +21,34 @@ pub fn resolve(
 ) -> Result<(), Vec<MissingSecret>> {
     let mut missing = Vec::new();
     for address in addresses {
-        let Some(resource) = desired.resources.get_mut(address) else { continue };
+        let Some(resource) = desired.resources.get_mut(address) else {
+            continue;
+        };
         for pointer in resource.secret_paths.clone() {
-            let Some(slot) = resource.body.pointer_mut(&pointer) else { continue };
-            let Some(variable) = slot.as_str().and_then(parse_secret_placeholder).map(str::to_owned) else {
+            let Some(slot) = resource.body.pointer_mut(&pointer) else {
+                continue;
+            };
+            let Some(variable) = slot
+                .as_str()
+                .and_then(parse_secret_placeholder)
+                .map(str::to_owned)
+            else {
                 continue;
             };
             match env(&variable).filter(|v| !v.is_empty()) {
                 Some(value) => *slot = Value::String(value),
-                None => missing.push(MissingSecret { address: address.clone(), variable }),
+                None => missing.push(MissingSecret {
+                    address: address.clone(),
+                    variable,
+                }),
             }
         }
     }
-    if missing.is_empty() { Ok(()) } else { Err(missing) }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(missing)
+    }
 }
 
 #[cfg(test)]
@@ -65,8 +80,14 @@ mod tests {
     #[test]
     fn fills_placeholders_from_the_environment() {
         let (mut s, id) = state();
-        resolve(&mut s, std::slice::from_ref(&id), &|n| (n == "PW").then(|| "hunter2".to_owned())).unwrap();
-        assert_eq!(s.resources[&id].body["properties"]["properties"]["userAccountCredentials"]["adminUserPassword"], "hunter2");
+        resolve(&mut s, std::slice::from_ref(&id), &|n| {
+            (n == "PW").then(|| "hunter2".to_owned())
+        })
+        .unwrap();
+        assert_eq!(
+            s.resources[&id].body["properties"]["properties"]["userAccountCredentials"]["adminUserPassword"],
+            "hunter2"
+        );
     }
 
     #[test]

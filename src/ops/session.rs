@@ -3,7 +3,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use amlctl_arm::{ArmClient, ArmError, AuthMethod, ClientConfig, Cloud, CredentialSpec, workspace_path};
+use amlctl_arm::{
+    ArmClient, ArmError, AuthMethod, ClientConfig, Cloud, CredentialSpec, workspace_path,
+};
 
 use crate::config::{ResolvedTarget, TargetKind};
 use crate::desired::TranslateContext;
@@ -39,7 +41,9 @@ pub struct SessionOptions {
 
 impl Default for SessionOptions {
     fn default() -> Self {
-        SessionOptions { max_concurrency: 10 }
+        SessionOptions {
+            max_concurrency: 10,
+        }
     }
 }
 
@@ -56,14 +60,25 @@ pub struct Session {
 impl Session {
     /// Connect to `target` (starting the embedded workspace for `local`, with its state under
     /// `state_dir`), and read the workspace once (its location).
-    pub async fn connect(target: &ResolvedTarget, options: &SessionOptions) -> Result<Session, SessionError> {
-        let client_error = |source| SessionError::Client { target: target.name.clone(), source };
-        let (client, subscription, resource_group, workspace, location, local) = match &target.kind {
+    pub async fn connect(
+        target: &ResolvedTarget,
+        options: &SessionOptions,
+    ) -> Result<Session, SessionError> {
+        let client_error = |source| SessionError::Client {
+            target: target.name.clone(),
+            source,
+        };
+        let (client, subscription, resource_group, workspace, location, local) = match &target.kind
+        {
             TargetKind::Local { state_dir } => {
                 let ws = LocalWorkspace::start(state_dir).await?;
-                let endpoint = url::Url::parse(&ws.endpoint())
-                    .map_err(|e| client_error(ArmError::Config { message: e.to_string() }))?;
-                let mut config = ClientConfig::for_endpoint(endpoint, CredentialSpec::static_token(ws.token()));
+                let endpoint = url::Url::parse(&ws.endpoint()).map_err(|e| {
+                    client_error(ArmError::Config {
+                        message: e.to_string(),
+                    })
+                })?;
+                let mut config =
+                    ClientConfig::for_endpoint(endpoint, CredentialSpec::static_token(ws.token()));
                 config.max_concurrency = options.max_concurrency;
                 // The embedded workspace answers `Retry-After: 1` or less; poll it briskly.
                 config.lro.default_poll_interval = Duration::from_millis(200);
@@ -86,11 +101,15 @@ impl Session {
                 let mut config = match (&remote.endpoint, &remote.cloud) {
                     (Some(endpoint), _) => {
                         let url = url::Url::parse(endpoint).map_err(|e| {
-                            client_error(ArmError::Config { message: format!("invalid endpoint `{endpoint}`: {e}") })
+                            client_error(ArmError::Config {
+                                message: format!("invalid endpoint `{endpoint}`: {e}"),
+                            })
                         })?;
                         ClientConfig::for_endpoint(url, credential)
                     }
-                    (None, Some(cloud)) => ClientConfig::new(cloud.parse::<Cloud>().map_err(client_error)?, credential),
+                    (None, Some(cloud)) => {
+                        ClientConfig::new(cloud.parse::<Cloud>().map_err(client_error)?, credential)
+                    }
                     (None, None) => ClientConfig::new(Cloud::Public, credential),
                 };
                 config.ca_file = remote.ca_file.clone();
@@ -110,23 +129,33 @@ impl Session {
         let location = match location {
             Some(l) => l,
             None => {
-                let body = client.get(&workspace_path).await.map_err(|source| SessionError::Workspace {
-                    target: target.name.clone(),
-                    workspace: workspace_path.clone(),
-                    source,
+                let body = client.get(&workspace_path).await.map_err(|source| {
+                    SessionError::Workspace {
+                        target: target.name.clone(),
+                        workspace: workspace_path.clone(),
+                        source,
+                    }
                 })?;
                 let body = body.ok_or_else(|| SessionError::NoWorkspace {
                     target: target.name.clone(),
                     workspace: workspace_path.clone(),
                 })?;
-                body.get("location").and_then(|l| l.as_str()).unwrap_or_default().to_owned()
+                body.get("location")
+                    .and_then(|l| l.as_str())
+                    .unwrap_or_default()
+                    .to_owned()
             }
         };
         Ok(Session {
             client,
             target_name: target.name.clone(),
             workspace_path,
-            translate: TranslateContext { subscription, resource_group, workspace, location },
+            translate: TranslateContext {
+                subscription,
+                resource_group,
+                workspace,
+                location,
+            },
             local,
         })
     }

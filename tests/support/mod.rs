@@ -10,13 +10,18 @@ pub const RG: &str = "rg";
 pub const WS: &str = "ws";
 
 pub fn ws_path() -> String {
-    format!("/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.MachineLearningServices/workspaces/{WS}")
+    format!(
+        "/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.MachineLearningServices/workspaces/{WS}"
+    )
 }
 
 /// Copy `examples/` (without local state) into a fresh temp dir.
 pub fn copy_examples() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
-    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"), dir.path());
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"),
+        dir.path(),
+    );
     dir
 }
 
@@ -41,8 +46,18 @@ fn copy_dir(from: &Path, to: &Path) {
 /// Run amlctl in `dir` with extra environment.
 pub fn amlctl(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_amlctl"));
-    cmd.current_dir(dir).args(args).env("NO_COLOR", "1").env_remove("AMLCTL_TARGET");
-    for key in ["AMLCTL_SUBSCRIPTION", "AMLCTL_RESOURCE_GROUP", "AMLCTL_WORKSPACE", "AMLCTL_ARM_ENDPOINT", "AMLCTL_AUTH", "AMLCTL_CONFIG"] {
+    cmd.current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("AMLCTL_TARGET");
+    for key in [
+        "AMLCTL_SUBSCRIPTION",
+        "AMLCTL_RESOURCE_GROUP",
+        "AMLCTL_WORKSPACE",
+        "AMLCTL_ARM_ENDPOINT",
+        "AMLCTL_AUTH",
+        "AMLCTL_CONFIG",
+    ] {
         cmd.env_remove(key);
     }
     for (k, v) in env {
@@ -78,7 +93,11 @@ pub fn text(out: &Output) -> String {
 
 pub fn edit(path: &Path, from: &str, to: &str) {
     let s = std::fs::read_to_string(path).expect("read");
-    assert!(s.contains(from), "{} does not contain {from:?}", path.display());
+    assert!(
+        s.contains(from),
+        "{} does not contain {from:?}",
+        path.display()
+    );
     std::fs::write(path, s.replacen(from, to, 1)).expect("write");
 }
 
