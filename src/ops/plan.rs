@@ -28,9 +28,16 @@ pub struct Planned {
 }
 
 /// Read the workspace (one paged list per kind) and diff.
-pub async fn plan(session: &Session, desired: &DesiredState, request: &PlanRequest) -> Result<Planned, LiveError> {
+pub async fn plan(
+    session: &Session,
+    desired: &DesiredState,
+    request: &PlanRequest,
+) -> Result<Planned, LiveError> {
     let live = observe(&session.client, &session.workspace_path).await?;
-    let target = PlanTarget { name: session.target_name.clone(), workspace_id: session.workspace_path.clone() };
+    let target = PlanTarget {
+        name: session.target_name.clone(),
+        workspace_id: session.workspace_path.clone(),
+    };
     let options = DiffOptions {
         prune: request.prune,
         allow_replace_assigned: request.allow_replace_assigned,
@@ -60,24 +67,39 @@ pub fn stale_resources(saved: &Plan, fresh: &Plan) -> Vec<StaleResource> {
     for old in saved.changes.iter().filter(|c| !c.is_noop()) {
         let address = old.address.clone();
         match fresh_by_address.get(&old.address) {
-            None => stale.push(StaleResource { address, why: "no longer part of the plan".to_owned() }),
-            Some(new) if new.live_fingerprint != old.live_fingerprint => stale.push(StaleResource {
+            None => stale.push(StaleResource {
                 address,
-                why: match (&old.live_fingerprint, &new.live_fingerprint) {
-                    (None, Some(_)) => "it was created in the workspace since the plan was made".to_owned(),
-                    (Some(_), None) => "it was deleted from the workspace since the plan was made".to_owned(),
-                    _ => "it changed in the workspace since the plan was made".to_owned(),
-                },
+                why: "no longer part of the plan".to_owned(),
             }),
-            Some(new) if new.actions != old.actions || new.after != old.after => stale.push(StaleResource {
-                address,
-                why: "the manifests now ask for a different change".to_owned(),
-            }),
+            Some(new) if new.live_fingerprint != old.live_fingerprint => {
+                stale.push(StaleResource {
+                    address,
+                    why: match (&old.live_fingerprint, &new.live_fingerprint) {
+                        (None, Some(_)) => {
+                            "it was created in the workspace since the plan was made".to_owned()
+                        }
+                        (Some(_), None) => {
+                            "it was deleted from the workspace since the plan was made".to_owned()
+                        }
+                        _ => "it changed in the workspace since the plan was made".to_owned(),
+                    },
+                })
+            }
+            Some(new) if new.actions != old.actions || new.after != old.after => {
+                stale.push(StaleResource {
+                    address,
+                    why: "the manifests now ask for a different change".to_owned(),
+                })
+            }
             Some(_) => {}
         }
     }
-    let saved_writes: BTreeSet<&ResourceId> =
-        saved.changes.iter().filter(|c| !c.is_noop()).map(|c| &c.address).collect();
+    let saved_writes: BTreeSet<&ResourceId> = saved
+        .changes
+        .iter()
+        .filter(|c| !c.is_noop())
+        .map(|c| &c.address)
+        .collect();
     for new in fresh.changes.iter().filter(|c| !c.is_noop()) {
         if !saved_writes.contains(&new.address) {
             stale.push(StaleResource {
