@@ -5,13 +5,13 @@
 //! never from amlctl's client types: this crate depends on no other amlctl crate.
 //!
 //! Layers (s3s/wiremock style):
-//! - [`state`]: resources as JSON documents, scheduled transitions driven by the wall clock
+//! - `state`: resources as JSON documents, scheduled transitions driven by the wall clock
 //!   (provisioning states, compute-instance `state`, job `status`), async operations, blobs,
 //!   atomic persistence;
-//! - [`handlers`]: routing, api-version check, auth, ARM error envelope, LRO headers, paging and
+//! - `handlers`: routing, api-version check, auth, ARM error envelope, LRO headers, paging and
 //!   body validation (`validate`);
 //! - [`faults`]: deterministic fault rules applied before the handlers;
-//! - [`server`]: bind (plain or TLS), request log, the in-process handle.
+//! - `server`: bind (plain or TLS), request log, the in-process handle.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), amlctl_emulator::EmulatorError> {
