@@ -11,7 +11,8 @@ VENV=".venv-sdk"
 
 if ! "$VENV/bin/python" -c 'import importlib.metadata as m; assert m.version("azure-ai-ml") == "1.35.2"' 2>/dev/null; then
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "$SDK_PKG"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "$SDK_PKG" >&2
 fi
-"$VENV/bin/python" -c 'import importlib.metadata as m; print("azure-ai-ml", m.version("azure-ai-ml"))'
+"$VENV/bin/python" -c 'import importlib.metadata as m; print("azure-ai-ml", m.version("azure-ai-ml"))' >&2
+# stdout is only the export line, so CI can do: eval "$(bash scripts/sdk-venv.sh)"
 echo "export AMLCTL_SDK_PYTHON=$PWD/$VENV/bin/python"
