@@ -399,3 +399,100 @@ async fn malformed_bodies_get_4xx_never_5xx() {
     }
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn tls_serves_with_the_emulator_ca() {
+    let emu = start(EmulatorConfig {
+        tls: true,
+        ..fast_config(1)
+    })
+    .await;
+    let base = emu.base_url();
+    assert!(base.starts_with("https://127.0.0.1:"));
+    let pem = emu.cert_pem().expect("a TLS emulator has a certificate");
+    let cert = reqwest::Certificate::from_pem(pem.as_bytes()).unwrap();
+    let trusted = reqwest::Client::builder()
+        .no_proxy()
+        .add_root_certificate(cert.clone())
+        .build()
+        .unwrap();
+    let (s, _, b) = call(&trusted, Method::GET, &format!("{base}{WS}?{V}"), None).await;
+    assert_eq!(s, 200);
+    assert_eq!(b["properties"]["discoveryUrl"], format!("{base}/discovery"));
+    // localhost is in the certificate too (resolved to 127.0.0.1, never looked up).
+    let addr = emu.local_addr();
+    let by_name = reqwest::Client::builder()
+        .no_proxy()
+        .add_root_certificate(cert)
+        .resolve("localhost", addr)
+        .build()
+        .unwrap();
+    let r = by_name
+        .get(format!("https://localhost:{}/discovery", addr.port()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // Without the CA the handshake fails.
+    let untrusted = reqwest::Client::builder().no_proxy().build().unwrap();
+    assert!(
+        untrusted
+            .get(format!("{base}{WS}?{V}"))
+            .bearer_auth("t")
+            .send()
+            .await
+            .is_err()
+    );
+    emu.shutdown().await;
+    let plain = start(fast_config(1)).await;
+    assert!(plain.cert_pem().is_none());
+    plain.shutdown().await;
+}
+
+#[tokio::test]
+async fn workspaces_are_isolated() {
+    let a: amlctl_emulator::WorkspaceSpec = "s1/rg1/wa@eastus".parse().unwrap();
+    let b: amlctl_emulator::WorkspaceSpec = "s1/rg1/wb@northeurope".parse().unwrap();
+    let emu = start(EmulatorConfig {
+        workspaces: vec![a.clone(), b.clone()],
+        ..fast_config(1)
+    })
+    .await;
+    let c = client();
+    let base = emu.base_url();
+    let ci = json!({"properties": {"computeType": "ComputeInstance"}});
+    let (s, _, got) = call(
+        &c,
+        Method::PUT,
+        &format!("{base}{}/computes/ci1?{V}", a.arm_id()),
+        Some(&ci),
+    )
+    .await;
+    assert_eq!(s, 201);
+    assert_eq!(got["location"], "eastus");
+    let (s, _, _) = call(
+        &c,
+        Method::GET,
+        &format!("{base}{}/computes/ci1?{V}", b.arm_id()),
+        None,
+    )
+    .await;
+    assert_eq!(s, 404);
+    let (_, _, w) = call(&c, Method::GET, &format!("{base}{}?{V}", b.arm_id()), None).await;
+    assert_eq!(w["location"], "northeurope");
+    // ARM ids compare case-insensitively.
+    let upper = a
+        .arm_id()
+        .replace("resourceGroups", "RESOURCEGROUPS")
+        .replace("/wa", "/WA");
+    let (s, _, got) = call(
+        &c,
+        Method::GET,
+        &format!("{base}{upper}/computes/CI1?{V}"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(got["name"], "ci1");
+    emu.shutdown().await;
+}
