@@ -149,6 +149,16 @@ async fn bodies_are_validated_and_every_problem_reported() {
             "properties.properties.scaleSettings.maxNodeCount",
         ),
         (
+            "computes/c1",
+            json!({"properties": {"computeType": "ComputeInstance", "properties": {"idleTimeBeforeShutdown": "PT5M"}}}),
+            "properties.properties.idleTimeBeforeShutdown",
+        ),
+        (
+            "computes/c1",
+            json!({"properties": {"computeType": "AmlCompute", "properties": {"scaleSettings": {"maxNodeCount": 1, "nodeIdleTimeBeforeScaleDown": "soon"}}}}),
+            "properties.properties.scaleSettings.nodeIdleTimeBeforeScaleDown",
+        ),
+        (
             "jobs/j1",
             json!({"properties": {"jobType": "Command", "environmentId": "e"}}),
             "properties.command",

@@ -88,7 +88,8 @@ fn compute_instance(p: &mut Problems, i: &Map<String, Value>, at: &str) {
     p.opt(i, at, "enableSSO", T::Bool);
     p.opt(i, at, "enableNodePublicIp", T::Bool);
     p.opt(i, at, "enableRootAccess", T::Bool);
-    p.opt(i, at, "idleTimeBeforeShutdown", T::Str);
+    // "Minimum is 15 min, maximum is 3 days." (spec description)
+    p.duration_opt(i, at, "idleTimeBeforeShutdown", Some((900.0, 259_200.0)));
     if let Some(Value::Object(s)) = p.opt(i, at, "subnet", T::Obj) {
         p.req(s, &join(at, "subnet"), "id", T::Str);
     }
@@ -159,7 +160,7 @@ fn aml_compute(p: &mut Problems, i: &Map<String, Value>, at: &str) {
 fn scale_settings(p: &mut Problems, s: &Map<String, Value>, at: &str) {
     let max = p.req(s, at, "maxNodeCount", T::Int).and_then(Value::as_i64);
     let min = p.opt(s, at, "minNodeCount", T::Int).and_then(Value::as_i64);
-    p.opt(s, at, "nodeIdleTimeBeforeScaleDown", T::Str);
+    p.duration_opt(s, at, "nodeIdleTimeBeforeScaleDown", None);
     if let (Some(min), Some(max)) = (min, max)
         && min > max
     {

@@ -83,7 +83,7 @@ pub fn job_properties(p: &mut Problems, o: &Map<String, Value>, at: &str) {
             p.string_map(o, at, "environmentVariables");
             if let Some(Value::Object(l)) = p.opt(o, at, "limits", T::Obj) {
                 p.disc(l, &join(at, "limits"), "jobLimitsType", JOB_LIMITS_TYPES);
-                p.opt(l, &join(at, "limits"), "timeout", T::Str);
+                p.duration_opt(l, &join(at, "limits"), "timeout", None);
             }
             distribution(p, o, at);
             resources(p, o, at);
@@ -108,6 +108,14 @@ pub fn job_properties(p: &mut Problems, o: &Map<String, Value>, at: &str) {
                 );
             }
             p.req(o, at, "searchSpace", T::Obj);
+            if let Some(Value::Object(l)) = p.opt(o, at, "limits", T::Obj) {
+                let at2 = join(at, "limits");
+                p.disc(l, &at2, "jobLimitsType", JOB_LIMITS_TYPES);
+                p.duration_opt(l, &at2, "timeout", None);
+                p.duration_opt(l, &at2, "trialTimeout", None);
+                p.opt(l, &at2, "maxTotalTrials", T::Int);
+                p.opt(l, &at2, "maxConcurrentTrials", T::Int);
+            }
             if let Some(Value::Object(t)) = p.req(o, at, "trial", T::Obj) {
                 let at2 = join(at, "trial");
                 p.req(t, &at2, "command", T::Str);

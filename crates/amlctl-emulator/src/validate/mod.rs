@@ -127,6 +127,29 @@ impl Problems {
         }
     }
 
+    /// An optional ISO 8601 duration; `range` bounds it in seconds (inclusive).
+    pub fn duration_opt(
+        &mut self,
+        o: &Map<String, Value>,
+        at: &str,
+        field: &str,
+        range: Option<(f64, f64)>,
+    ) {
+        if let Some(Value::String(s)) = self.opt(o, at, field, T::Str) {
+            match (formats::duration_secs(s), range) {
+                (None, _) => self.add(
+                    &join(at, field),
+                    format!("'{s}' is not an ISO 8601 duration such as PT30M"),
+                ),
+                (Some(v), Some((lo, hi))) if v < lo || v > hi => self.add(
+                    &join(at, field),
+                    format!("'{s}' is outside the allowed range ({lo} to {hi} seconds)"),
+                ),
+                _ => {}
+            }
+        }
+    }
+
     /// An optional map of strings. Numbers and booleans are accepted too: the Python SDK sends
     /// e.g. `"hash_version": 202208` in a code version's `properties`.
     pub fn string_map(&mut self, o: &Map<String, Value>, at: &str, field: &str) {
@@ -169,6 +192,7 @@ pub fn object<'v>(p: &mut Problems, v: &'v Value, at: &str) -> Option<&'v Map<St
 
 mod assets;
 mod compute;
+mod formats;
 mod jobs;
 mod lists;
 
