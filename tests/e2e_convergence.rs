@@ -1128,9 +1128,14 @@ fn env_number(name: &str) -> Option<u64> {
     std::env::var(name).ok().and_then(|v| v.parse().ok())
 }
 
-#[test]
-fn apply_then_plan_is_empty_for_generated_manifests() {
-    let cases = env_number("AMLCTL_CONVERGENCE_CASES").unwrap_or(20) as u32;
+/// Run `property` over `strategy` with the seed and case count from the environment (defaults:
+/// a fixed seed, `default_cases`), on a thread with room for the strategy's deep value trees.
+fn check<S: Strategy<Value: 'static>>(
+    default_cases: u32,
+    strategy: impl FnOnce() -> S + Send + 'static,
+    property: fn(&S::Value) -> Result<(), String>,
+) {
+    let cases = env_number("AMLCTL_CONVERGENCE_CASES").map_or(default_cases, |n| n as u32);
     let seed = env_number("AMLCTL_CONVERGENCE_SEED").unwrap_or(20_261_126);
     let mut seed_bytes = [0u8; 32];
     seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
@@ -1140,7 +1145,7 @@ fn apply_then_plan_is_empty_for_generated_manifests() {
         failure_persistence: None,
         ..Config::default()
     };
-    // The strategy's value trees are deep: generate on a thread with room for them.
+    // Generating on a thread with a large stack: the value trees are deep.
     let result = std::thread::Builder::new()
         .stack_size(64 << 20)
         .spawn(move || {
@@ -1149,9 +1154,7 @@ fn apply_then_plan_is_empty_for_generated_manifests() {
                 TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes),
             );
             runner
-                .run(&repo(), |repo| {
-                    apply_then_plan(&repo).map_err(TestCaseError::fail)
-                })
+                .run(&strategy(), |v| property(&v).map_err(TestCaseError::fail))
                 .map_err(|e| e.to_string())
         })
         .expect("spawn the property thread")
@@ -1159,5 +1162,159 @@ fn apply_then_plan_is_empty_for_generated_manifests() {
         .expect("the property thread");
     if let Err(e) = result {
         panic!("seed {seed}: {e}");
+    }
+}
+
+#[test]
+fn apply_then_plan_is_empty_for_generated_manifests() {
+    check(32, repo, apply_then_plan);
+}
+
+/// Two generated repos over the same names (the named job kept, since a job cannot change):
+/// apply the first, then the second with `--prune`; the plan after must be empty. This takes
+/// the update, replace, start/stop and delete paths.
+#[test]
+fn apply_of_a_changed_repo_then_plan_is_empty() {
+    let pair = || {
+        (repo(), repo(), prop::collection::vec(0u8..3, 12)).prop_map(|(first, mut second, keep)| {
+            // A schedule and the job file it creates are taken from the same repo.
+            let group = |rel: &str| {
+                rel.replace("schedules/jobs/", "schedules/")
+                    .replace("-job.yml", ".yml")
+            };
+            let mut groups: Vec<String> = second.files.iter().map(|(rel, _)| group(rel)).collect();
+            groups.dedup();
+            for (rel, manifest) in second.files.iter_mut() {
+                let Some((_, before)) = first.files.iter().find(|(r, _)| r == rel) else {
+                    continue;
+                };
+                let g = group(rel);
+                let keep = groups
+                    .iter()
+                    .position(|x| *x == g)
+                    .and_then(|i| keep.get(i))
+                    .copied()
+                    .unwrap_or(2);
+                match keep {
+                    // Unchanged.
+                    0 => *manifest = before.clone(),
+                    // A cluster whose scale settings change (PATCH); anything else unchanged.
+                    1 if rel == "compute/cluster-0.yml" => {
+                        let mut scaled = before.clone();
+                        for k in [
+                            "min_instances",
+                            "max_instances",
+                            "idle_time_before_scale_down",
+                        ] {
+                            match manifest.get(k) {
+                                Some(v) => scaled[k] = v.clone(),
+                                None => {
+                                    scaled.as_object_mut().map(|m| m.remove(k));
+                                }
+                            }
+                        }
+                        *manifest = scaled;
+                    }
+                    // Whatever the second repo says.
+                    _ => {}
+                }
+                // A job cannot change under its name.
+                if rel == "jobs/job-0.yml" {
+                    *manifest = before.clone();
+                }
+            }
+            (first, second)
+        })
+    };
+    check(12, pair, |(first, second)| change_then_plan(first, second));
+}
+
+fn change_then_plan(first: &Repo, second: &Repo) -> Result<(), String> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let emu = start_emulator();
+    let url = emu.base_url();
+    let outcome = (|| {
+        first.write(dir.path());
+        let out = run(dir.path(), &url, &["apply", "--auto-approve"]);
+        if out.status.code() != Some(0) {
+            return Err(format!("first apply failed: {}", text(&out)));
+        }
+        // The second repo replaces the first: stale manifests removed.
+        for (rel, _) in &first.files {
+            let _ = std::fs::remove_file(dir.path().join(rel));
+        }
+        second.write(dir.path());
+        let args = ["--prune", "--allow-replace-assigned"];
+        let out = run(
+            dir.path(),
+            &url,
+            &[&["apply", "--auto-approve"][..], &args].concat(),
+        );
+        if out.status.code() != Some(0) {
+            return Err(format!("second apply failed: {}", text(&out)));
+        }
+        if std::env::var_os("AMLCTL_CONVERGENCE_SHOW").is_some() {
+            eprintln!("{}", text(&out));
+        }
+        let out = run(
+            dir.path(),
+            &url,
+            &[&["plan", "--detailed-exitcode"][..], &args].concat(),
+        );
+        if out.status.code() != Some(0) {
+            return Err(format!(
+                "plan after the second apply is not empty: {}",
+                text(&out)
+            ));
+        }
+        Ok(())
+    })();
+    RUNTIME.block_on(emu.shutdown());
+    outcome.map_err(|e| {
+        format!(
+            "{e}\n--- first repo\n{}\n--- second repo\n{}",
+            first.listing(),
+            second.listing()
+        )
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Regressions: one plain case per bug the properties found.
+
+/// A schedule without `display_name`: the service names it after the schedule and keeps that
+/// create-only value, so the plan used to replace it on every run (`- /properties/displayName:
+/// "nightly"  # forces replacement`). Fixed in `diff/rules.rs`: compared only when set.
+#[test]
+fn a_schedule_without_a_display_name_converges() {
+    let repo = Repo {
+        files: vec![
+            (
+                "compute/cluster-0.yml".to_owned(),
+                json!({ "name": "cluster-0", "type": "amlcompute", "size": "Standard_DS3_v2" }),
+            ),
+            (
+                "schedules/nightly.yml".to_owned(),
+                json!({
+                    "name": "nightly",
+                    "trigger": { "type": "cron", "expression": "0 2 * * *" },
+                    "create_job": "./jobs/nightly-job.yml",
+                }),
+            ),
+            (
+                "schedules/jobs/nightly-job.yml".to_owned(),
+                json!({ "command": "echo hi", "environment": "azureml:env:1", "compute": "azureml:cluster-0" }),
+            ),
+        ],
+        power: Vec::new(),
+    };
+    if let Err(e) = apply_then_plan(&repo) {
+        panic!("{e}");
+    }
+    // With a display name it converges too.
+    let mut named = repo.clone();
+    named.files[1].1["display_name"] = json!("Nightly run");
+    if let Err(e) = apply_then_plan(&named) {
+        panic!("{e}");
     }
 }
