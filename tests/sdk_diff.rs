@@ -25,11 +25,13 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
-/// The files compared: `(kind for the SDK script, path in examples/, resource address)`.
+/// The files compared: `(kind for the SDK script, path in the repo, resource address)`. The
+/// examples, plus [`EXTRA`] written into the copy.
 const FILES: &[(&str, &str, &str)] = &[
     ("job", "jobs/train.yml", "jobs/train-iris"),
     ("job", "jobs/sweep.yml", "jobs/sweep-iris"),
     ("job", "jobs/pipeline.yml", "jobs/iris-pipeline"),
+    ("job", "jobs/sdkdiff-command.yml", "jobs/sdkdiff-command"),
     (
         "schedule",
         "schedules/nightly-train.yml",
@@ -39,6 +41,64 @@ const FILES: &[(&str, &str, &str)] = &[
         "schedule",
         "schedules/weekly-pipeline.yml",
         "schedules/weekly-pipeline",
+    ),
+    (
+        "schedule",
+        "schedules/sdkdiff-hourly.yml",
+        "schedules/sdkdiff-hourly",
+    ),
+];
+
+/// More shapes than the examples have: an inline (anonymous) environment, distribution,
+/// resources, environment variables, limits, an hourly recurrence with a start time.
+const EXTRA: &[(&str, &str)] = &[
+    (
+        "jobs/sdkdiff-command.yml",
+        "name: sdkdiff-command
+display_name: SDK diff command job
+experiment_name: sdkdiff
+description: Inline environment, distribution and resources.
+code: ./src
+command: python train.py --epochs ${{inputs.epochs}} --lr ${{inputs.lr}}
+inputs:
+  epochs: 3
+  lr: 0.01
+  mode_input:
+    type: uri_folder
+    path: azureml://datastores/workspaceblobstore/paths/iris/
+    mode: download
+outputs:
+  model:
+    type: mlflow_model
+environment:
+  image: mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest
+environment_variables:
+  LOG_LEVEL: debug
+compute: azureml:cpu-cluster
+distribution:
+  type: pytorch
+  process_count_per_instance: 2
+resources:
+  instance_count: 2
+  shm_size: 8g
+limits:
+  timeout: 900
+tags:
+  purpose: sdk-diff
+",
+    ),
+    (
+        "schedules/sdkdiff-hourly.yml",
+        "name: sdkdiff-hourly
+display_name: Every four hours
+trigger:
+  type: recurrence
+  frequency: hour
+  interval: 4
+  start_time: \"2026-01-01T00:15:00\"
+  time_zone: W. Europe Standard Time
+create_job: ../jobs/pipeline.yml
+",
     ),
 ];
 
@@ -128,6 +188,15 @@ const ALLOWED: &[(&str, Allowed)] = &[
         "/properties/earlyTermination/slackAmount",
         Allowed::SdkDefault("0"),
     ),
+    (
+        "/properties/action/jobDefinition/tags",
+        Allowed::SdkDefault("{}"),
+    ),
+    // A recurrence without `schedule:` (minute/hour frequencies): the SDK sends an empty one.
+    (
+        "/properties/trigger/schedule",
+        Allowed::SdkDefault(r#"{"hours":[],"minutes":[]}"#),
+    ),
     // 2. Enum casing: amlctl writes the REST spec's casing, the SDK passes the YAML's through.
     ("/properties/objective/goal", Allowed::Casing),
     ("/properties/trigger/frequency", Allowed::Casing),
@@ -156,6 +225,9 @@ async fn amlctl_sends_the_bodies_the_python_sdk_sends() {
         return;
     };
     let repo = support::copy_examples();
+    for (path, text) in EXTRA {
+        std::fs::write(repo.path().join(path), text).expect("write extra manifest");
+    }
 
     // amlctl, through the capture proxy.
     let emu = amlctl_emulator::start(EmulatorConfig {
