@@ -628,12 +628,18 @@ fn kubernetes(name: String) -> impl Strategy<Value = Value> {
         prop::collection::btree_map("[a-z][a-z0-9-]{1,8}", instance_type, 0..3),
         description(),
         word(),
+        (tags(), compute_identity(), prop::option::of(pick(&["westeurope", "East US"])), any::<bool>()),
     )
-        .prop_map(move |(namespace, types, desc, cluster)| {
-            let properties = (!types.is_empty()).then(|| {
-                let default = types.keys().next().cloned().unwrap_or_default();
-                json!({ "default_instance_type": default, "instance_types": types })
-            });
+        .prop_map(move |(namespace, types, desc, cluster, (tags, identity, location, secret))| {
+            let mut properties = Map::new();
+            if let Some(default) = types.keys().next().cloned() {
+                properties.insert("default_instance_type".into(), json!(default));
+                properties.insert("instance_types".into(), json!(types));
+            }
+            if secret {
+                properties.insert("relay_connection_string".into(), json!(format!("${{env:{SECRET_VAR}}}")));
+            }
+            let properties = (!properties.is_empty()).then_some(Value::Object(properties));
             obj(vec![
                 ("name", Some(json!(name))),
                 ("type", Some(json!("kubernetes"))),
@@ -646,6 +652,9 @@ fn kubernetes(name: String) -> impl Strategy<Value = Value> {
                 ("namespace", Some(json!(namespace))),
                 ("properties", properties),
                 ("description", desc),
+                ("tags", tags),
+                ("identity", identity),
+                ("location", location.map(Value::from)),
             ])
         })
 }
@@ -822,8 +831,16 @@ fn command_job(name: Option<String>, compute: String) -> impl Strategy<Value = V
         prop::collection::btree_map("[a-z]{1,6}", prop_oneof![literal(), data_input()], 0..3),
         prop::option::of(prop::collection::btree_map(
             "[a-z]{1,6}",
-            prop::option::of(cased_of(&["uri_folder", "uri_file"]))
-                .prop_map(|t| obj(vec![("type", t.map(Value::from))])),
+            (
+                prop::option::of(cased_of(&["uri_folder", "uri_file"])),
+                prop::option::of(pick(&["rw_mount", "upload", "RW_MOUNT"])),
+            )
+                .prop_map(|(t, mode)| {
+                    obj(vec![
+                        ("type", t.map(Value::from)),
+                        ("mode", mode.map(Value::from)),
+                    ])
+                }),
             1..2,
         )),
         prop::option::of(prop_oneof![
@@ -1043,29 +1060,41 @@ fn schedule(name: String, compute: String) -> impl Strategy<Value = (Value, Valu
             1 => sweep_job(compute).boxed(),
         ],
         prop::option::of(tags()),
-        (prop::option::of(word()), description(), tags()),
+        (
+            prop::option::of(word()),
+            description(),
+            tags(),
+            prop::option::of(prop::collection::btree_map(
+                "[a-z][a-z_]{0,6}",
+                "[a-z0-9]{0,5}",
+                1..3,
+            )),
+        ),
     )
-        .prop_map(move |(trigger, job, overrides, (display, desc, tags))| {
-            let job_file = format!("./jobs/{name}-job.yml");
-            // `{type, job, ...}` takes command (and pipeline) jobs only; a sweep goes by path.
-            let create_job = match overrides.filter(|_| job["type"] == "command") {
-                None => json!(job_file),
-                Some(t) => obj(vec![
-                    ("type", Some(job["type"].clone())),
-                    ("job", Some(json!(job_file))),
-                    ("tags", t),
-                ]),
-            };
-            let schedule = obj(vec![
-                ("name", Some(json!(name))),
-                ("display_name", display.map(Value::from)),
-                ("description", desc),
-                ("tags", tags),
-                ("trigger", Some(trigger)),
-                ("create_job", Some(create_job)),
-            ]);
-            (schedule, job)
-        })
+        .prop_map(
+            move |(trigger, job, overrides, (display, desc, tags, properties))| {
+                let job_file = format!("./jobs/{name}-job.yml");
+                // `{type, job, ...}` takes command (and pipeline) jobs only; a sweep goes by path.
+                let create_job = match overrides.filter(|_| job["type"] == "command") {
+                    None => json!(job_file),
+                    Some(t) => obj(vec![
+                        ("type", Some(job["type"].clone())),
+                        ("job", Some(json!(job_file))),
+                        ("tags", t),
+                    ]),
+                };
+                let schedule = obj(vec![
+                    ("name", Some(json!(name))),
+                    ("display_name", display.map(Value::from)),
+                    ("description", desc),
+                    ("tags", tags),
+                    ("properties", properties.map(|p| json!(p))),
+                    ("trigger", Some(trigger)),
+                    ("create_job", Some(create_job)),
+                ]);
+                (schedule, job)
+            },
+        )
 }
 
 /// One repo: a cluster (jobs run on it), and some of every other kind.
