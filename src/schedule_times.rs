@@ -854,6 +854,93 @@ mod tests {
         );
     }
 
+    fn schedule(name: &str, trigger: Value, enabled: bool) -> crate::model::DesiredResource {
+        crate::model::DesiredResource {
+            id: crate::model::ResourceId::new(Kind::Schedule, name),
+            type_label: "Schedule".into(),
+            body: json!({"properties": {"isEnabled": enabled, "trigger": trigger, "action": {}}}),
+            secret_paths: vec![],
+            source: crate::model::SourceLocation {
+                file: format!("{name}.yml").into(),
+                line: 1,
+            },
+            depends_on: Default::default(),
+            options: Default::default(),
+            assets: vec![],
+        }
+    }
+
+    #[test]
+    fn the_plan_shows_next_runs_of_enabled_schedules_and_warns_on_bad_triggers() {
+        let mut desired = DesiredState::default();
+        let cron = json!({"triggerType": "Cron", "expression": "0 2 * * *", "timeZone": "Pacific Standard Time"});
+        for r in [
+            schedule("nightly", cron.clone(), true),
+            schedule("off", cron, false),
+            schedule(
+                "broken",
+                json!({"triggerType": "Cron", "expression": "every day"}),
+                true,
+            ),
+        ] {
+            desired.resources.insert(r.id.clone(), r);
+        }
+        let target = crate::plan::PlanTarget {
+            name: "t".into(),
+            workspace_id: "/ws".into(),
+        };
+        let mut plan = crate::diff::diff(
+            &desired,
+            &Default::default(),
+            &crate::diff::DiffOptions::new(target),
+        );
+        annotate_plan(&mut plan, &desired, at("2026-11-26T12:00:00Z"));
+        let by = |n: &str| plan.changes.iter().find(|c| c.address.name == n).unwrap();
+        assert_eq!(
+            by("nightly").next_runs,
+            [
+                "2026-11-27 02:00 PST (UTC-08:00)",
+                "2026-11-28 02:00 PST (UTC-08:00)",
+                "2026-11-29 02:00 PST (UTC-08:00)"
+            ]
+        );
+        assert!(
+            by("off").next_runs.is_empty(),
+            "a disabled schedule does not fire"
+        );
+        assert!(by("broken").next_runs.is_empty());
+        assert!(
+            by("broken")
+                .warnings
+                .iter()
+                .any(|w| w.message.contains("invalid cron expression"))
+        );
+
+        let text = crate::render::text::render(
+            &plan,
+            &crate::render::text::TextOptions {
+                color: false,
+                max_listed: 0,
+            },
+        );
+        assert!(
+            text.contains("next runs: 2026-11-27 02:00 PST (UTC-08:00), 2026-11-28"),
+            "{text}"
+        );
+        let md = crate::render::markdown::render(&plan, &Default::default());
+        assert!(
+            md.contains("next runs: 2026-11-27 02:00 PST (UTC-08:00)"),
+            "{md}"
+        );
+        // The JSON plan carries them; a plan without them still parses.
+        let json = crate::render::json::render(&plan).unwrap();
+        assert!(json.contains("\"next_runs\""));
+        assert_eq!(
+            crate::render::json::parse(&json).unwrap().changes,
+            plan.changes
+        );
+    }
+
     #[test]
     fn bad_triggers_are_errors_not_panics() {
         let now = at("2026-11-26T00:00:00Z");
