@@ -62,7 +62,14 @@ impl Env {
         let dir = self.dir().to_path_buf();
         tokio::task::spawn_blocking(move || {
             let refs: Vec<&str> = all.iter().map(String::as_str).collect();
-            amlctl(&dir, &refs, &[("AMLCTL_ACCESS_TOKEN", "test-token")])
+            amlctl(
+                &dir,
+                &refs,
+                &[
+                    ("AMLCTL_ACCESS_TOKEN", "test-token"),
+                    ("CLUSTER_ADMIN_PASSWORD", ADMIN_PASSWORD),
+                ],
+            )
         })
         .await
         .expect("join")
@@ -120,11 +127,13 @@ impl Env {
                 "plan --output {format}: {}",
                 text(&out)
             );
-            assert!(
-                !text(&out).contains("test-token"),
-                "the bearer token leaked: {}",
-                text(&out)
-            );
+            for secret in ["test-token", ADMIN_PASSWORD] {
+                assert!(
+                    !text(&out).contains(secret),
+                    "a secret leaked: {}",
+                    text(&out)
+                );
+            }
             outputs.push(self.redact(&String::from_utf8_lossy(&out.stdout)));
         }
         let json: Value = serde_json::from_str(&outputs[2]).expect("the JSON plan parses");
@@ -262,6 +271,9 @@ fn times_are_scrubbed_and_nothing_else() {
     assert_eq!(scrub_times("no time: 12:30, 2026"), "no time: 12:30, 2026");
 }
 
+/// The cluster's admin password, read from the environment at apply time: never in a plan.
+const ADMIN_PASSWORD: &str = "hunter2-Adm1n!";
+
 const CLUSTER: &str = "\
 name: cpu-cluster
 type: amlcompute
@@ -270,6 +282,9 @@ tier: dedicated
 min_instances: 0
 max_instances: 2
 idle_time_before_scale_down: 120
+ssh_settings:
+  admin_username: azureuser
+  admin_password: ${env:CLUSTER_ADMIN_PASSWORD}
 tags:
   team: ml-platform
 ";
@@ -332,6 +347,10 @@ async fn create() {
     plans.assert_text_has("+ compute.cpu-cluster (AmlCompute): create");
     plans.assert_text_has("Plan: 2 to create, 0 to update, 0 to replace, 0 to delete");
     plans.assert_markdown_has("| `+` | `compute.cpu-cluster` | AmlCompute | create |");
+    // The password is masked, never shown.
+    plans.assert_text_has(
+        "/properties/properties/userAccountCredentials/adminUserPassword = \"(sensitive)\"",
+    );
     plans.snapshot("create");
     // Once applied, the same manifests plan to nothing.
     env.apply(&[]).await;
