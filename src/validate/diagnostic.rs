@@ -38,6 +38,7 @@ pub mod codes {
     pub const K8S_QUANTITY: &str = "amlctl::kubernetes::quantity";
     pub const K8S_DEFAULT_TYPE: &str = "amlctl::kubernetes::default-instance-type";
     pub const BINDING: &str = "amlctl::binding::unresolved";
+    pub const LEGACY_BINDING: &str = "amlctl::binding::legacy";
     pub const REFERENCE: &str = "amlctl::reference::invalid";
     pub const PATH_MISSING: &str = "amlctl::path::missing";
     pub const REFERENCED_FILE: &str = "amlctl::reference::file";

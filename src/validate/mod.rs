@@ -294,6 +294,7 @@ fn finding_label(code: &str) -> &'static str {
     match code {
         codes::PATH_MISSING => "not found",
         codes::BINDING => "does not resolve",
+        codes::LEGACY_BINDING => "legacy reference",
         codes::REFERENCE => "invalid reference",
         codes::REFERENCED_FILE => "not a usable job file",
         codes::NAME_INVALID => "invalid name",

@@ -149,3 +149,17 @@ fn binding_errors_point_inside_the_command() {
     let span = d.span.expect("a span");
     assert_eq!(&job[span.start.byte..span.end.byte], "inputs.lr");
 }
+
+#[test]
+fn legacy_bindings_warn_but_do_not_fail() {
+    let job =
+        "command: python x.py --lr {inputs.lr}\nenvironment: azureml:e:1\ninputs:\n  lr: 0.1\n";
+    let (report, diags) = check(&[("j.yml", job)]);
+    assert_eq!(
+        diags,
+        vec![("j.yml".into(), 1, codes::LEGACY_BINDING.into())]
+    );
+    assert_eq!(report.diagnostics[0].severity, Severity::Warning);
+    assert!(!report.has_errors());
+    assert_eq!(report.manifests.len(), 1);
+}

@@ -46,6 +46,32 @@ pub fn expressions(s: &str) -> Vec<String> {
     out
 }
 
+/// Legacy `{inputs.x}` / `{outputs.y}` references (without `${{ }}`), which `az ml` rewrites
+/// with a warning.
+pub fn legacy_references(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, _) in s.match_indices('{') {
+        let rest = &s[i + 1..];
+        let prev = s[..i].chars().next_back();
+        if matches!(prev, Some('{') | Some('$')) || rest.starts_with('{') {
+            continue;
+        }
+        if !(rest.starts_with("inputs.") || rest.starts_with("outputs.")) {
+            continue;
+        }
+        if let Some(end) = rest.find('}') {
+            let inner = &rest[..end];
+            if inner
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+            {
+                out.push(format!("{{{inner}}}"));
+            }
+        }
+    }
+    out
+}
+
 /// Why `expr` does not resolve in `scope`, if it does not.
 pub fn resolve(expr: &str, scope: &Scope) -> Result<(), String> {
     let parts: Vec<&str> = expr.split('.').map(str::trim).collect();
@@ -121,6 +147,12 @@ mod tests {
         let cmd = "python x.py --a ${{inputs.a}} $[[--b ${{inputs.b}}]] --o ${{ outputs.o }}";
         assert_eq!(expressions(cmd), vec!["inputs.a", "outputs.o"]);
         assert!(expressions("no bindings ${{ unterminated").is_empty());
+    }
+
+    #[test]
+    fn legacy_references_are_found() {
+        let cmd = "python x.py {inputs.a} ${{inputs.b}} {outputs.c} {not_a_binding} {{inputs.d}}";
+        assert_eq!(legacy_references(cmd), vec!["{inputs.a}", "{outputs.c}"]);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::super::diagnostic::codes;
 use super::super::reference::{ReferenceError, load_referenced};
-use super::bindings::{ParentScope, Scope, expressions, resolve};
+use super::bindings::{ParentScope, Scope, expressions, legacy_references, resolve};
 use super::refs::{RefKind, check_reference, is_local_path};
 use super::trigger::check_trigger;
 use super::{Ctx, Finding};
@@ -191,6 +191,19 @@ fn bind_field(
 }
 
 fn bind_text(s: &str, ptr: &str, scope: &Scope, out: &mut Vec<Finding>) {
+    for legacy in legacy_references(s) {
+        let mut f = Finding::error(
+            ptr.to_owned(),
+            codes::LEGACY_BINDING,
+            format!(
+                "legacy reference `{legacy}`: az ml rewrites it to `${{{legacy}}}` with a warning"
+            ),
+        )
+        .within(legacy.clone())
+        .help("use the ${{...}} form");
+        f.severity = super::super::diagnostic::Severity::Warning;
+        out.push(f);
+    }
     for expr in expressions(s) {
         if let Err(why) = resolve(&expr, scope) {
             out.push(
