@@ -278,3 +278,77 @@ async fn ctrl_c_stops_new_operations_lets_running_ones_finish_and_reports() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     emu.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_adopts_a_declared_compute_with_the_tags_api_without_rewriting_it() {
+    let repo = copy_examples();
+    let state = repo.path().join("emulator-state.json");
+    let emu = emulator(&state, "", Timings::uniform(Duration::from_millis(10))).await;
+    let url = emu.base_url();
+    // Someone created the cluster by hand before the repo existed.
+    let path = format!("{}/computes/cpu-cluster", ws_path());
+    let body = json!({
+        "location": "westeurope",
+        "properties": {"computeType": "AmlCompute", "properties": {"vmSize": "Standard_DS3_v2", "scaleSettings": {"maxNodeCount": 4, "minNodeCount": 0}}}
+    });
+    let resp = reqwest::Client::new()
+        .put(format!("{url}{path}?api-version=2026-03-01"))
+        .bearer_auth("someone-else")
+        .json(&body)
+        .send()
+        .await
+        .expect("seed");
+    assert!(resp.status().is_success());
+    let seeded = emu.requests().len();
+
+    // Not declared / not in the workspace: clear errors, nothing written.
+    let out = run(repo.path(), &url, &["import", "compute.nope"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not declared"),
+        "{}",
+        text(&out)
+    );
+    let out = run(repo.path(), &url, &["import", "compute.ci-dev"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("does not exist in the workspace"),
+        "{}",
+        text(&out)
+    );
+
+    let out = run(repo.path(), &url, &["import", "compute.cpu-cluster"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let writes: Vec<String> = emu.requests()[seeded..]
+        .iter()
+        .filter(|r| r.method != "GET" && r.method != "HEAD")
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(
+        writes,
+        vec![format!(
+            "PATCH {path}/providers/Microsoft.Resources/tags/default"
+        )],
+        "only the tags were written"
+    );
+    let live: serde_json::Value = reqwest::Client::new()
+        .get(format!("{url}{path}?api-version=2026-03-01"))
+        .bearer_auth("x")
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(live["tags"]["amlctl-managed"], "true", "{live}");
+
+    // A second import is a no-op.
+    let out = run(repo.path(), &url, &["import", "compute.cpu-cluster"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("already managed"),
+        "{}",
+        text(&out)
+    );
+    emu.shutdown().await;
+}

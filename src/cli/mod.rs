@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod apply;
+mod import;
 mod drift;
 mod emulator;
 mod github;
@@ -34,6 +35,8 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// Converge the target workspace to the manifests (or apply a saved plan).
     Apply(apply::ApplyArgs),
+    /// Adopt existing workspace resources that a manifest declares (marks them owned, changes nothing else).
+    Import(import::ImportArgs),
     /// List the targets (workspaces) of the repo config; `--output json` feeds a CI matrix.
     Targets(targets::TargetsArgs),
     /// Check manifests (files or directories) against the schemas and semantic rules.
@@ -65,6 +68,7 @@ fn run(cli: Cli) -> miette::Result<ExitCode> {
     match cli.command {
         Command::Plan(args) => plan::exec(args),
         Command::Apply(args) => apply::exec(args),
+        Command::Import(args) => import::exec(args),
         Command::Targets(args) => targets::exec(args),
         Command::Validate(args) => validate::exec(args),
         Command::Schema(args) => schema::exec(args),

@@ -3,6 +3,7 @@
 
 pub mod drift;
 pub mod gitplan;
+pub mod import;
 pub mod load;
 pub mod lock;
 pub mod plan;

@@ -11,7 +11,7 @@ use tokio::sync::Semaphore;
 use tracing::Instrument;
 
 use crate::auth::TokenSource;
-use crate::config::{API_VERSION, ClientConfig, LroPolicy};
+use crate::config::{API_VERSION, ClientConfig, LroPolicy, TAGS_API_VERSION};
 use crate::error::{ArmError, parse_error_body};
 use crate::http::{Call, Http, Response, Target};
 use crate::lro::{self, Verb};
@@ -183,6 +183,29 @@ impl ArmClient {
     /// PUT as a long-running operation: waits until it finishes, returns the final resource.
     pub async fn put_lro(&self, path: &str, body: &Value) -> Result<Value, ArmError> {
         self.write_lro(Method::PUT, Verb::Put, path, body).await
+    }
+
+    /// Merge `tags` into a resource's ARM tags with the Tags API at its scope
+    /// (`{resource}/providers/Microsoft.Resources/tags/default`, api-version
+    /// [`TAGS_API_VERSION`]), without rewriting the resource itself. Returns the tags after.
+    pub async fn merge_tags(&self, resource_path: &str, tags: &Value) -> Result<Value, ArmError> {
+        let path = format!("{resource_path}/providers/Microsoft.Resources/tags/default");
+        let mut url = self.url(&path, &[])?;
+        url.query_pairs_mut()
+            .clear()
+            .append_pair("api-version", TAGS_API_VERSION);
+        let body = serde_json::json!({"operation": "Merge", "properties": {"tags": tags}});
+        let resp = self
+            .send_arm(Method::PATCH, &url, Some(to_bytes(&body)))
+            .await?;
+        if !resp.status.is_success() {
+            return Err(status_error("PATCH", &path, &resp));
+        }
+        let answer = json_body("PATCH", &path, &resp)?;
+        Ok(answer
+            .pointer("/properties/tags")
+            .cloned()
+            .unwrap_or(Value::Null))
     }
 
     /// PATCH as a long-running operation: waits until it finishes, returns the final resource.

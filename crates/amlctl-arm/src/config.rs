@@ -10,6 +10,8 @@ use crate::error::ArmError;
 
 /// The one api-version every ARM call carries (newest stable Microsoft.MachineLearningServices).
 pub const API_VERSION: &str = "2026-03-01";
+/// The Microsoft.Resources api-version used for the Tags API at a resource's scope.
+pub const TAGS_API_VERSION: &str = "2021-04-01";
 
 /// Environment variable for a custom ARM endpoint (same as `--endpoint`).
 pub const ENDPOINT_ENV: &str = "AMLCTL_ARM_ENDPOINT";

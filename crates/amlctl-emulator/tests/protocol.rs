@@ -506,3 +506,63 @@ async fn workspaces_are_isolated() {
     assert_eq!(got["name"], "ci1");
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn compute_tags_are_changed_at_scope_without_touching_the_compute() {
+    let emu = start(fast_config(5)).await;
+    let c = client();
+    let base = emu.base_url();
+    let compute = format!("{base}{WS}/computes/tagged");
+    let (s, _, _) = call(&c, Method::PUT, &format!("{compute}?{V}"), Some(&aml("t"))).await;
+    assert_eq!(s, 201);
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    let (_, _, before) = call(&c, Method::GET, &format!("{compute}?{V}"), None).await;
+    let tags = format!("{compute}/providers/Microsoft.Resources/tags/default");
+
+    // The Microsoft.Resources api-version is required here, not the ML one.
+    let (s, _, b) = call(&c, Method::GET, &format!("{tags}?{V}"), None).await;
+    assert_eq!(s, 400, "{b}");
+    assert_eq!(b["error"]["code"], "InvalidApiVersionParameter");
+
+    let merge = json!({"operation": "Merge", "properties": {"tags": {"owner": "me"}}});
+    let (s, _, b) = call(
+        &c,
+        Method::PATCH,
+        &format!("{tags}?api-version=2021-04-01"),
+        Some(&merge),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["properties"]["tags"], json!({"n": "t", "owner": "me"}));
+    let (_, _, after) = call(&c, Method::GET, &format!("{compute}?{V}"), None).await;
+    assert_eq!(after["tags"], json!({"n": "t", "owner": "me"}));
+    assert_eq!(
+        after["properties"], before["properties"],
+        "the compute itself is untouched"
+    );
+
+    let delete = json!({"operation": "Delete", "properties": {"tags": {"n": "t"}}});
+    let (s, _, b) = call(
+        &c,
+        Method::PATCH,
+        &format!("{tags}?api-version=2021-04-01"),
+        Some(&delete),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["properties"]["tags"], json!({"owner": "me"}));
+    let bad = json!({"operation": "Sideways", "properties": {"tags": {}}});
+    let (s, _, b) = call(
+        &c,
+        Method::PATCH,
+        &format!("{tags}?api-version=2021-04-01"),
+        Some(&bad),
+    )
+    .await;
+    assert_eq!(s, 400, "{b}");
+    let missing = format!(
+        "{base}{WS}/computes/nope/providers/Microsoft.Resources/tags/default?api-version=2021-04-01"
+    );
+    let (s, _, _) = call(&c, Method::GET, &missing, None).await;
+    assert_eq!(s, 404);
+}

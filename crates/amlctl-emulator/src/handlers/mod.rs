@@ -13,6 +13,7 @@ mod lro;
 mod operations;
 pub(crate) mod paging;
 mod schedules;
+mod tags;
 mod workspace;
 
 use bytes::Bytes;
@@ -160,8 +161,12 @@ fn eq(a: &str, b: &str) -> bool {
 
 fn arm(ctx: &Ctx, state: &mut State, req: &Req) -> Result<Resp, ArmError> {
     authorize(ctx, req)?;
-    let api_version = check_api_version(req)?;
     let s: Vec<&str> = req.segs.iter().map(String::as_str).collect();
+    let api_version = if tags::is_tags_path(&s) {
+        check_api_version_in(req, tags::API_VERSIONS)?
+    } else {
+        check_api_version(req)?
+    };
     match s.as_slice() {
         [
             "subscriptions",
@@ -211,6 +216,9 @@ fn route_workspace(
             Method::DELETE => compute::delete(ctx, state, req, w, name),
             _ => Err(ArmError::method_not_allowed(m)),
         },
+        ["computes", name, p, rp, t, d] if tags::is_tags_path(&[p, rp, t, d]) => {
+            tags::compute_tags(state, req, w, name)
+        }
         ["computes", name, action] if m == Method::POST => {
             compute::action(ctx, state, w, name, action)
         }
@@ -316,20 +324,24 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 fn check_api_version(req: &Req) -> Result<String, ArmError> {
+    check_api_version_in(req, SUPPORTED_API_VERSIONS)
+}
+
+fn check_api_version_in(req: &Req, supported: &[&str]) -> Result<String, ArmError> {
     let Some(v) = req.q("api-version") else {
         return Err(ArmError::bad_request(
             "MissingApiVersionParameter",
             "The api-version query parameter (?api-version=) is required for all requests.",
         ));
     };
-    if SUPPORTED_API_VERSIONS.contains(&v) {
+    if supported.contains(&v) {
         Ok(v.to_string())
     } else {
         Err(ArmError::bad_request(
             "InvalidApiVersionParameter",
             format!(
                 "The api-version '{v}' is invalid. The supported versions are '{}'.",
-                SUPPORTED_API_VERSIONS.join(",")
+                supported.join(",")
             ),
         ))
     }
