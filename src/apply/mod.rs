@@ -35,6 +35,9 @@ pub struct ApplyOptions {
     pub wait_jobs: bool,
     /// Poll interval while following jobs.
     pub job_poll_interval: Duration,
+    /// How long `--wait-jobs` follows one job before giving up (a job may sit in
+    /// `NotResponding` or `Paused` for ever).
+    pub job_wait_timeout: Duration,
     /// Set (e.g. by Ctrl-C) to stop starting new operations.
     pub interrupt: Arc<AtomicBool>,
     /// How long to wait for a resource left mid-operation (e.g. by a killed apply) to settle.
@@ -48,6 +51,7 @@ impl ApplyOptions {
             parallelism: 10,
             wait_jobs: false,
             job_poll_interval: Duration::from_secs(5),
+            job_wait_timeout: Duration::from_secs(24 * 3600),
             interrupt: Arc::new(AtomicBool::new(false)),
             settle_timeout: Duration::from_secs(30 * 60),
         }

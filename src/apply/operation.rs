@@ -23,6 +23,12 @@ pub enum OperationError {
     Asset { address: String, message: String },
     #[error("job {address} ended {status}")]
     JobFailed { address: String, status: String },
+    #[error("job {address} is still {status} after {waited:?}; stopped following it")]
+    JobWaitTimeout {
+        address: String,
+        status: String,
+        waited: std::time::Duration,
+    },
 }
 
 /// A one-line description with the service's error, for summaries.
@@ -368,6 +374,7 @@ async fn follow_job(
     observer: &dyn ApplyObserver,
 ) -> Result<(), OperationError> {
     let mut last = String::new();
+    let started = std::time::Instant::now();
     loop {
         let body = client
             .get(path)
@@ -402,6 +409,13 @@ async fn follow_job(
         }
         if options.interrupt.load(std::sync::atomic::Ordering::SeqCst) {
             return Ok(());
+        }
+        if started.elapsed() >= options.job_wait_timeout {
+            return Err(OperationError::JobWaitTimeout {
+                address: id.to_string(),
+                status,
+                waited: started.elapsed(),
+            });
         }
         tokio::time::sleep(options.job_poll_interval).await;
     }

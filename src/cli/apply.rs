@@ -52,6 +52,15 @@ pub struct ApplyArgs {
     /// Follow submitted jobs to a terminal status; fail when one fails.
     #[arg(long)]
     pub wait_jobs: bool,
+
+    /// With --wait-jobs: stop following a job after this many minutes (it counts as failed).
+    #[arg(
+        long,
+        value_name = "MINUTES",
+        default_value_t = 1440,
+        requires = "wait_jobs"
+    )]
+    pub wait_timeout: u64,
 }
 
 pub fn exec(args: ApplyArgs) -> miette::Result<ExitCode> {
@@ -170,6 +179,7 @@ async fn execute(
     let mut options = ApplyOptions::new(prepared.session.workspace_path.clone());
     options.parallelism = usize::from(args.parallelism);
     options.wait_jobs = args.wait_jobs;
+    options.job_wait_timeout = Duration::from_secs(args.wait_timeout.saturating_mul(60));
     if prepared.session.is_local() {
         options.job_poll_interval = Duration::from_millis(200);
     }
@@ -277,6 +287,11 @@ fn print_summary(report: &ApplyReport) {
         "{} created, {} updated, {} replaced, {} deleted, {} started, {} stopped, {} submitted",
         c.created, c.updated, c.replaced, c.deleted, c.started, c.stopped, c.submitted
     );
+    let counts = if c.canceled > 0 {
+        format!("{counts}, {} canceled", c.canceled)
+    } else {
+        counts
+    };
     for (address, fields) in &report.not_applied {
         eprintln!(
             "Warning: {address}: the service accepted but did not apply: {}",

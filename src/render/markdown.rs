@@ -121,8 +121,13 @@ fn head(plan: &Plan) -> String {
     let _ = writeln!(out, "**{}**\n", summary_line(plan));
     let s = plan.summary();
     let mut extra = Vec::new();
-    if s.no_op > 0 {
-        extra.push(format!("{} unchanged", s.no_op));
+    let unchanged = plan
+        .changes
+        .iter()
+        .filter(|c| !symbols::is_shown(c))
+        .count();
+    if unchanged > 0 {
+        extra.push(format!("{unchanged} unchanged"));
     }
     if s.orphaned > 0 {
         extra.push(format!(
@@ -177,7 +182,11 @@ fn git_section(out: &mut String, git: &crate::plan::GitChanges) {
         esc(short),
         git.manifests.len(),
         git.changed_resources.len(),
-        if git.changed_only { "; the plan below is limited to them (`--changed-only`)" } else { "" }
+        if git.changed_only {
+            "; the plan below is limited to them (`--changed-only`)"
+        } else {
+            ""
+        }
     );
     for m in git.manifests.iter().take(super::MAX_GIT_LISTED) {
         let resources: Vec<String> = m.resources.iter().map(|r| format!("`{r}`")).collect();
@@ -188,7 +197,11 @@ fn git_section(out: &mut String, git: &crate::plan::GitChanges) {
         out.push('\n');
     }
     if git.manifests.len() > super::MAX_GIT_LISTED {
-        let _ = writeln!(out, "- … and {} more", git.manifests.len() - super::MAX_GIT_LISTED);
+        let _ = writeln!(
+            out,
+            "- … and {} more",
+            git.manifests.len() - super::MAX_GIT_LISTED
+        );
     }
     out.push_str("\n#### Plan\n\n");
 }

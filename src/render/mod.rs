@@ -40,19 +40,32 @@ pub(crate) fn compact(value: &Value) -> String {
 
 /// `Plan: 1 to create, ...` or the no-change sentence.
 pub fn summary_line(plan: &crate::plan::Plan) -> String {
-    if !plan.has_changes() {
-        return "No changes. The workspace matches the manifests.".to_owned();
+    let line = if !plan.has_changes() {
+        if plan.errors.is_empty() {
+            "No changes. The workspace matches the manifests.".to_owned()
+        } else {
+            "No other changes.".to_owned()
+        }
+    } else {
+        let s = plan.summary();
+        let mut line = format!(
+            "Plan: {} to create, {} to update, {} to replace, {} to delete, {} to start, {} to stop, {} to submit",
+            s.create, s.update, s.replace, s.delete, s.start, s.stop, s.submit
+        );
+        if s.cancel > 0 {
+            line.push_str(&format!(", {} to cancel", s.cancel));
+        }
+        line.push('.');
+        line
+    };
+    if plan.errors.is_empty() {
+        line
+    } else {
+        format!(
+            "Blocked: {} error(s) must be fixed before anything can be applied. {line}",
+            plan.errors.len()
+        )
     }
-    let s = plan.summary();
-    let mut line = format!(
-        "Plan: {} to create, {} to update, {} to replace, {} to delete, {} to start, {} to stop, {} to submit",
-        s.create, s.update, s.replace, s.delete, s.start, s.stop, s.submit
-    );
-    if s.cancel > 0 {
-        line.push_str(&format!(", {} to cancel", s.cancel));
-    }
-    line.push('.');
-    line
 }
 
 /// A reason in words (replacement reasons are shown at their field instead).
@@ -95,7 +108,11 @@ pub(crate) fn git_section_text(out: &mut String, git: &crate::plan::GitChanges) 
         git.base,
         git.manifests.len(),
         git.changed_resources.len(),
-        if git.changed_only { "; the plan is limited to them (--changed-only)" } else { "" }
+        if git.changed_only {
+            "; the plan is limited to them (--changed-only)"
+        } else {
+            ""
+        }
     );
     for m in git.manifests.iter().take(MAX_GIT_LISTED) {
         let _ = write!(out, "  {:<8} {}", change_word(m.change), m.path);
@@ -106,7 +123,11 @@ pub(crate) fn git_section_text(out: &mut String, git: &crate::plan::GitChanges) 
         out.push('\n');
     }
     if git.manifests.len() > MAX_GIT_LISTED {
-        let _ = writeln!(out, "  ... and {} more", git.manifests.len() - MAX_GIT_LISTED);
+        let _ = writeln!(
+            out,
+            "  ... and {} more",
+            git.manifests.len() - MAX_GIT_LISTED
+        );
     }
     out.push('\n');
 }
