@@ -1347,3 +1347,27 @@ fn a_schedule_without_a_display_name_converges() {
         panic!("{e}");
     }
 }
+
+/// A compute instance start/stop recurrence without `interval`: optional in `az ml` and in the
+/// compute's REST `Recurrence` (unlike the Schedule resource's trigger). Translation used to
+/// demand it after validation had accepted the file.
+#[test]
+fn a_compute_instance_recurrence_without_interval_converges() {
+    let repo = Repo {
+        files: vec![(
+            "compute/ci-0.yml".to_owned(),
+            json!({
+                "name": "ci-0", "type": "computeinstance", "size": "Standard_DS3_v2",
+                "schedules": {"compute_start_stop": [{
+                    "action": "stop",
+                    "trigger": {"type": "recurrence", "frequency": "day",
+                                "schedule": {"hours": [19], "minutes": [0]}}
+                }]}
+            }),
+        )],
+        power: Vec::new(),
+    };
+    if let Err(e) = apply_then_plan(&repo) {
+        panic!("{e}");
+    }
+}

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::compute_common::{Envelope, enabled, subnet};
 use super::durations::{is_iso_duration, iso_duration_from_minutes};
-use super::schedule::trigger_fields;
+use super::schedule::{Interval, trigger_fields};
 use super::value::{Obj, join, put};
 use super::{Cx, TranslateError, Translated};
 
@@ -149,7 +149,7 @@ fn schedules(root: &Obj) -> Result<Option<Value>, TranslateError> {
         let trigger = o.obj("trigger")?.ok_or_else(|| {
             o.cx.err(o.field("trigger"), super::TranslateErrorKind::Missing)
         })?;
-        let (trigger_type, mut fields) = trigger_fields(&trigger)?;
+        let (trigger_type, mut fields) = trigger_fields(&trigger, Interval::Optional)?;
         fields.remove("endTime");
         let mut m = Map::new();
         m.insert("status".into(), json!(status));

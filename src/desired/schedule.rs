@@ -56,7 +56,7 @@ pub(crate) fn translate(
     let trigger = root
         .obj("trigger")?
         .ok_or_else(|| cx.err("trigger", TranslateErrorKind::Missing))?;
-    let (trigger_type, fields) = trigger_fields(&trigger)?;
+    let (trigger_type, fields) = trigger_fields(&trigger, Interval::Required)?;
     let mut t = Map::new();
     t.insert("triggerType".into(), json!(trigger_type));
     t.extend(fields);
@@ -187,9 +187,18 @@ pub(crate) fn deep_merge(base: &mut Value, overlay: Value) {
     }
 }
 
+/// Whether a recurrence must say its `interval`: the Schedule resource's `RecurrenceTrigger`
+/// requires it, a compute instance's start/stop `Recurrence` does not.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Interval {
+    Required,
+    Optional,
+}
+
 /// A trigger's type (`Cron`, `Recurrence`) and its REST fields (without `triggerType`).
 pub(crate) fn trigger_fields(
     t: &Obj,
+    interval: Interval,
 ) -> Result<(&'static str, Map<String, Value>), TranslateError> {
     let ty = t.req_str("type")?;
     let mut m = Map::new();
@@ -207,10 +216,15 @@ pub(crate) fn trigger_fields(
                 )
             })?;
             m.insert("frequency".into(), json!(freq));
-            let interval = t
-                .int("interval")?
-                .ok_or_else(|| t.cx.err(t.field("interval"), TranslateErrorKind::Missing))?;
-            m.insert("interval".into(), json!(interval));
+            match (t.int("interval")?, interval) {
+                (Some(n), _) => {
+                    m.insert("interval".into(), json!(n));
+                }
+                (None, Interval::Optional) => {}
+                (None, Interval::Required) => {
+                    return Err(t.cx.err(t.field("interval"), TranslateErrorKind::Missing));
+                }
+            }
             if let Some(s) = t.obj("schedule")? {
                 m.insert("schedule".into(), recurrence_pattern(&s)?);
             }
