@@ -19,13 +19,37 @@ use super::assets::{ANONYMOUS_COMPONENT, code_id, environment_id, resolve_path};
 use super::hashing::{hash_value, uuid_from_hash};
 use super::pipeline_job::{Scope, node};
 use super::refs::{asset_id, is_remote};
-use super::value::join;
+use super::value::{Obj, join};
 use super::{Cx, Needs, TranslateError, TranslateErrorKind};
 
 /// Nested pipeline components deeper than this are refused (a component including itself).
 pub(crate) const MAX_DEPTH: usize = 8;
 
 /// The `componentId` for a node's `component:`.
+/// A pipeline node's `component:` (a local file, `azureml:` or registry reference), if it has
+/// one, as the node's `componentId`. Returns whether it had one.
+pub(crate) fn node_component(
+    o: &Obj,
+    node: &mut Map<String, Value>,
+    base_dir: &Path,
+    needs: &mut Needs,
+    depth: usize,
+) -> Result<bool, TranslateError> {
+    let Some(component) = o.raw("component") else {
+        return Ok(false);
+    };
+    let id = component_id(
+        &o.cx,
+        component,
+        base_dir,
+        &o.field("component"),
+        needs,
+        depth,
+    )?;
+    node.insert("componentId".into(), Value::String(id));
+    Ok(true)
+}
+
 pub(crate) fn component_id(
     cx: &Cx,
     v: &Value,

@@ -19,7 +19,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value, json};
 
-use super::components::{component_id, register, resolve_code_and_env};
+use super::components::{node_component, register, resolve_code_and_env};
 use super::hashing::canonical_json;
 use super::io::{Style, inputs, outputs};
 use super::job_common::base_fields;
@@ -110,18 +110,7 @@ pub(crate) fn node(
             format!("`{level}` is not DEBUG, INFO or WARNING (case-sensitive)"),
         ));
     }
-    let source = if let Some(component) = o.raw("component") {
-        m.insert(
-            "componentId".into(),
-            json!(component_id(
-                &cx,
-                component,
-                base_dir,
-                &o.field("component"),
-                needs,
-                depth
-            )?),
-        );
+    let source = if node_component(o, &mut m, base_dir, needs, depth)? {
         "YAML.COMPONENT"
     } else {
         let mut spec = Map::new();

@@ -19,7 +19,7 @@ use std::path::Path;
 use serde_json::{Map, Value, json};
 
 use super::assets::{code_id, environment_id};
-use super::components::{component_id, register, spec_ref};
+use super::components::{component_id, node_component, register, spec_ref};
 use super::durations::iso_duration_from_seconds;
 use super::io::{Style, inputs, outputs};
 use super::job_common::{base_fields, distribution, identity, snake_keys};
@@ -283,18 +283,7 @@ fn command_node(
     let cx = o.cx;
     let mut m = common(o, name, base_dir, needs)?;
     m.insert("type".into(), json!("command"));
-    let source = if let Some(component) = o.raw("component") {
-        m.insert(
-            "componentId".into(),
-            json!(component_id(
-                &cx,
-                component,
-                base_dir,
-                &o.field("component"),
-                needs,
-                depth
-            )?),
-        );
+    let source = if node_component(o, &mut m, base_dir, needs, depth)? {
         "YAML.COMPONENT"
     } else {
         let mut spec = Map::new();
