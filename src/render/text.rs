@@ -256,7 +256,11 @@ fn field_line(
 fn next_runs(out: &mut String, c: &Change, p: &Painter) {
     if !c.next_runs.is_empty() {
         let runs = c.next_runs.join(", ");
-        let _ = writeln!(out, "        {}", p.paint(DIM, &format!("next runs: {runs}")));
+        let _ = writeln!(
+            out,
+            "        {}",
+            p.paint(DIM, &format!("next runs: {runs}"))
+        );
     }
 }
 
