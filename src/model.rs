@@ -65,7 +65,10 @@ pub struct ResourceId {
 
 impl ResourceId {
     pub fn new(kind: Kind, name: impl Into<String>) -> Self {
-        ResourceId { kind, name: name.into() }
+        ResourceId {
+            kind,
+            name: name.into(),
+        }
     }
 }
 
@@ -76,7 +79,9 @@ impl fmt::Display for ResourceId {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("`{0}` is not a resource address; expected KIND.NAME with KIND one of compute, schedule, job")]
+#[error(
+    "`{0}` is not a resource address; expected KIND.NAME with KIND one of compute, schedule, job"
+)]
 pub struct BadAddress(String);
 
 impl FromStr for ResourceId {
@@ -156,11 +161,21 @@ pub enum Asset {
         arm_id: String,
     },
     /// A local input file or folder, uploaded and replaced by an `azureml://datastores/...` URI.
-    InputUpload { local_path: PathBuf, hash: String, datastore_uri: String },
+    InputUpload {
+        local_path: PathBuf,
+        hash: String,
+        datastore_uri: String,
+    },
     /// An environment version to register (inline anonymous environments, by content hash).
-    Environment { arm_id: String, body: serde_json::Value },
+    Environment {
+        arm_id: String,
+        body: serde_json::Value,
+    },
     /// A component version to register (anonymous components, by content hash).
-    Component { arm_id: String, body: serde_json::Value },
+    Component {
+        arm_id: String,
+        body: serde_json::Value,
+    },
 }
 
 /// Desired power state of a compute instance (amlctl-only; not expressible in `az ml` YAML).

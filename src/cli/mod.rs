@@ -6,10 +6,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod apply;
-mod import;
 mod drift;
 mod emulator;
 mod github;
+mod import;
 mod plan;
 mod progress;
 pub mod schema;
@@ -19,7 +19,11 @@ mod targets;
 pub mod validate;
 
 #[derive(Debug, Parser)]
-#[command(name = "amlctl", version, about = "Declarative GitOps for Azure Machine Learning workspaces")]
+#[command(
+    name = "amlctl",
+    version,
+    about = "Declarative GitOps for Azure Machine Learning workspaces"
+)]
 pub struct Cli {
     /// More logging on stderr (-v requests, -vv debug, -vvv trace). Secrets are always redacted.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -94,8 +98,11 @@ fn init_tracing(verbose: u8) {
         2 => "debug",
         _ => "trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("AMLCTL_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("warn,amlctl={level},amlctl_arm={level},amlctl_emulator={level}")));
+    let filter = tracing_subscriber::EnvFilter::try_from_env("AMLCTL_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!(
+            "warn,amlctl={level},amlctl_arm={level},amlctl_emulator={level}"
+        ))
+    });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -30,7 +30,7 @@ mod transport;
 pub use auth::{ACCESS_TOKEN_ENV, AuthMethod, CredentialSpec, Secret};
 pub use client::ArmClient;
 pub use config::{
-    API_VERSION, CA_FILE_ENV, TAGS_API_VERSION, ClientConfig, Cloud, ENDPOINT_ENV, LIST_VIEW_ALL, LroPolicy,
-    RetryPolicy, workspace_path,
+    API_VERSION, CA_FILE_ENV, ClientConfig, Cloud, ENDPOINT_ENV, LIST_VIEW_ALL, LroPolicy,
+    RetryPolicy, TAGS_API_VERSION, workspace_path,
 };
 pub use error::{ArmError, ErrorDetail};
