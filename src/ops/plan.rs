@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use crate::diff::{DiffOptions, diff};
-use crate::live::{LiveError, observe};
+use crate::live::LiveError;
 use crate::model::{DesiredState, LiveState, ResourceId};
 use crate::plan::{Plan, PlanTarget};
 
@@ -33,7 +33,7 @@ pub async fn plan(
     desired: &DesiredState,
     request: &PlanRequest,
 ) -> Result<Planned, LiveError> {
-    let live = observe(&session.client, &session.workspace_path).await?;
+    let live = session.observe().await?;
     let target = PlanTarget {
         name: session.target_name.clone(),
         workspace_id: session.workspace_path.clone(),

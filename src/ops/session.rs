@@ -1,6 +1,7 @@
 //! A connection to the target workspace: the embedded local emulator or an ARM endpoint.
 
 use std::path::Path;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use amlctl_arm::{
@@ -9,7 +10,9 @@ use amlctl_arm::{
 
 use crate::config::{ResolvedTarget, TargetKind};
 use crate::desired::TranslateContext;
+use crate::live::{LiveError, observe};
 use crate::local::{self, LocalError, LocalWorkspace};
+use crate::model::LiveState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
@@ -55,6 +58,19 @@ pub struct Session {
     pub workspace_path: String,
     pub translate: TranslateContext,
     local: Option<LocalWorkspace>,
+    /// The list refresh started by [`Session::connect`], until the first plan takes it.
+    prefetch: Mutex<Option<Prefetch>>,
+}
+
+/// A workspace read running in the background; aborted when dropped untaken.
+struct Prefetch(Option<tokio::task::JoinHandle<Result<LiveState, LiveError>>>);
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        if let Some(task) = self.0.take() {
+            task.abort();
+        }
+    }
 }
 
 impl Session {
@@ -126,6 +142,14 @@ impl Session {
             }
         };
         let workspace_path = workspace_path(&subscription, &resource_group, &workspace);
+        // Start listing the workspace now, beside the workspace GET below: the lists need
+        // nothing from it, and they are in flight while the caller translates the manifests
+        // (CPU). The caller has validated them already. The first plan takes this read; later
+        // ones read afresh. Dropped (on an error below, or unused) it is aborted.
+        let prefetch = Prefetch(Some(tokio::spawn({
+            let (client, path) = (client.clone(), workspace_path.clone());
+            async move { observe(&client, &path).await }
+        })));
         let location = match location {
             Some(l) => l,
             None => {
@@ -157,7 +181,26 @@ impl Session {
                 location,
             },
             local,
+            prefetch: Mutex::new(Some(prefetch)),
         })
+    }
+
+    /// Read the workspace (one paged list per kind): the read [`Session::connect`] started the
+    /// first time, a fresh one after that.
+    pub async fn observe(&self) -> Result<LiveState, LiveError> {
+        let started = self
+            .prefetch
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
+            .and_then(|mut p| p.0.take());
+        // A read that panicked or was cancelled is simply done again.
+        if let Some(task) = started
+            && let Ok(result) = task.await
+        {
+            return result;
+        }
+        observe(&self.client, &self.workspace_path).await
     }
 
     /// True for the embedded workspace.
@@ -167,7 +210,11 @@ impl Session {
 
     /// Stop the embedded workspace (flushing its state) if there is one.
     pub async fn close(self) {
-        if let Some(local) = self.local {
+        let Session {
+            local, prefetch, ..
+        } = self;
+        drop(prefetch);
+        if let Some(local) = local {
             local.shutdown().await;
         }
     }
@@ -176,4 +223,39 @@ impl Session {
 /// The directory that holds local state for a repo.
 pub fn state_dir(root: &Path) -> std::path::PathBuf {
     root.join(crate::config::STATE_DIR)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reads_after_the_first_prefetched_one_are_fresh() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = ResolvedTarget {
+            name: "local".to_owned(),
+            kind: TargetKind::Local {
+                state_dir: dir.path().join(".amlctl"),
+            },
+            options: Default::default(),
+            overrides: Default::default(),
+            secrets: Default::default(),
+        };
+        let session = Session::connect(&target, &SessionOptions::default())
+            .await
+            .expect("connect");
+        let first = session.observe().await.expect("first read");
+        assert!(first.resources.is_empty(), "a new workspace is empty");
+
+        // Someone creates a compute after the session's first read...
+        let path = format!("{}/computes/team-cpu", session.workspace_path);
+        let body = json!({"location": "westeurope", "properties": {"computeType": "AmlCompute",
+            "properties": {"vmSize": "STANDARD_DS3_V2", "scaleSettings": {"maxNodeCount": 1}}}});
+        session.client.put_lro(&path, &body).await.expect("create");
+        // ...and the next read (apply's recheck) sees it: nothing is served from a cache.
+        let second = session.observe().await.expect("second read");
+        assert_eq!(second.resources.len(), 1, "{:?}", second.resources.keys());
+        session.close().await;
+    }
 }
