@@ -8,14 +8,17 @@
 //!   latency (so the workspace holds exactly what amlctl writes); then the emulator is restarted
 //!   on the same state with `latency=50ms` and 100 items per page, and `amlctl plan` is timed:
 //!   wall time, requests (from the emulator's log), peak RSS. Side by side: the same refresh as
-//!   one GET per resource at parallelism 10, and the in-process list refresh alone.
+//!   one GET per resource at parallelism 10, the in-process list refresh alone, the plan's
+//!   steps timed in-process, and a per-request timeline of one plan (its client's INFO log).
 //! - `apply` (issue 7): 100 independent AmlCompute creates whose LROs take 1 s
 //!   (`Retry-After: 1`) at `--parallelism 10`; wall time against the ideal 10 s and the polls
 //!   each operation took (from the request log).
 //!
 //! Pass `plan` or `apply` after `--` to run one scenario. Peak RSS comes from `/usr/bin/time -f
 //! %M` when it exists, else from polling `/proc/<pid>/status` (VmHWM), which may miss growth in
-//! the last poll interval before exit.
+//! the last poll interval before exit. Wall times are measured by polling the child every 2 ms.
+//! `AMLCTL_BENCH_KEEP=1` keeps the generated repo and the seeded state file (paths printed) for
+//! profiling by hand with `amlctl emulator --state FILE --faults latency=50ms`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
