@@ -39,6 +39,15 @@ impl Kind {
         }
     }
 
+    /// Where the kind keeps its tags in a REST body (a JSON pointer): computes on the ARM
+    /// envelope, schedules and jobs in `properties`.
+    pub fn tags_pointer(self) -> &'static str {
+        match self {
+            Kind::Compute => "/tags",
+            Kind::Schedule | Kind::Job => "/properties/tags",
+        }
+    }
+
     /// The ARM collection segment under a workspace (`.../workspaces/{ws}/computes`).
     pub fn collection(self) -> &'static str {
         match self {

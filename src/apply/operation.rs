@@ -4,7 +4,7 @@ use amlctl_arm::{ArmClient, ArmError};
 use serde_json::{Map, Value, json};
 
 use super::{ApplyEvent, ApplyObserver, ApplyOptions, assets};
-use crate::live::{resource_path, tags_pointer};
+use crate::live::resource_path;
 use crate::model::{DesiredResource, Kind, OWNERSHIP_TAG, OWNERSHIP_TAG_VALUE};
 use crate::plan::{Action, Change};
 
@@ -273,7 +273,7 @@ async fn update(
     let owned = change
         .before
         .as_ref()
-        .and_then(|b| b.pointer(tags_pointer(kind)))
+        .and_then(|b| b.pointer(kind.tags_pointer()))
         .and_then(|t| t.get(OWNERSHIP_TAG))
         .is_some();
     let body = if owned || kind != Kind::Compute {

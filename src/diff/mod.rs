@@ -18,7 +18,7 @@ pub use fingerprint::live_fingerprint;
 pub use normalize::SENSITIVE;
 pub use rules::Mutability;
 
-use crate::model::{DesiredState, Kind, LiveState, ResourceId};
+use crate::model::{DesiredResource, DesiredState, Kind, LiveState, ResourceId};
 use crate::plan::{Plan, PlanError, PlanTarget};
 use resource::Undeclared;
 
@@ -55,13 +55,18 @@ pub fn diff(desired: &DesiredState, live: &LiveState, opts: &DiffOptions) -> Pla
     let scope = scope(desired, opts.only.as_ref());
     let in_scope = |id: &ResourceId| scope.as_ref().is_none_or(|s| s.contains(id));
 
-    for (id, want) in &desired.resources {
-        if !in_scope(id) {
-            continue;
-        }
-        let planned = resource::plan_declared(want, live.resources.get(id), opts);
-        plan.changes.push(planned.change);
-        plan.errors.extend(planned.errors);
+    let declared: Vec<&DesiredResource> = desired
+        .resources
+        .iter()
+        .filter(|(id, _)| in_scope(id))
+        .map(|(_, want)| want)
+        .collect();
+    let planned = map_in_parallel(&declared, |want| {
+        resource::plan_declared(want, live.resources.get(&want.id), opts)
+    });
+    for p in planned {
+        plan.changes.push(p.change);
+        plan.errors.extend(p.errors);
     }
     for (id, have) in &live.resources {
         if desired.resources.contains_key(id) || !in_scope(id) {
@@ -99,6 +104,33 @@ pub fn diff(desired: &DesiredState, live: &LiveState, opts: &DiffOptions) -> Pla
     plan
 }
 
+/// `items.iter().map(f)`, in order, spread over the machine's cores when there are many items:
+/// each declared resource is diffed on its own, so a large plan need not wait for one core.
+fn map_in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    const MIN_PER_THREAD: usize = 64;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len() / MIN_PER_THREAD)
+        .min(8);
+    if threads < 2 {
+        return items.iter().map(f).collect();
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = items
+            .chunks(items.len().div_ceil(threads))
+            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
 /// The addresses `-target` selects, closed over the declared dependencies (like Terraform: a
 /// targeted job brings its compute along).
 fn scope(
@@ -117,4 +149,22 @@ fn scope(
         }
     }
     Some(scope)
+}
+
+#[cfg(test)]
+mod parallel_tests {
+    use super::map_in_parallel;
+
+    #[test]
+    fn parallel_map_keeps_order_for_large_and_small_inputs() {
+        for n in [0, 1, 63, 64, 129, 1000, 1001] {
+            let items: Vec<usize> = (0..n).collect();
+            let doubled = map_in_parallel(&items, |i| i * 2);
+            assert_eq!(
+                doubled,
+                items.iter().map(|i| i * 2).collect::<Vec<_>>(),
+                "n = {n}"
+            );
+        }
+    }
 }

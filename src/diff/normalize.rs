@@ -13,18 +13,10 @@ use serde_json::{Map, Value};
 use super::duration;
 use super::pointer::{self, Seg};
 use super::rules::{List, Rules};
-use crate::model::{Kind, OWNERSHIP_TAG};
+use crate::model::OWNERSHIP_TAG;
 
 /// What secret values are replaced with in a plan.
 pub const SENSITIVE: &str = "(sensitive)";
-
-/// Where a kind keeps its tags: computes on the ARM envelope, schedules and jobs in `properties`.
-pub fn tags_pointer(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Compute => "/tags",
-        Kind::Schedule | Kind::Job => "/properties/tags",
-    }
-}
 
 /// Fields removed or masked for a given resource: the rules plus per-resource secrets and
 /// ignored pointers.
@@ -48,7 +40,7 @@ impl Context<'_> {
         for pat in self.rules.patterns(List::ServerFields) {
             remove_pattern(body, pat);
         }
-        let mut tag = pointer::split(tags_pointer(self.rules.kind));
+        let mut tag = pointer::split(self.rules.kind.tags_pointer());
         tag.push(OWNERSHIP_TAG.to_owned());
         pointer::remove(body, &tag);
     }

@@ -71,16 +71,8 @@ pub fn to_live(kind: Kind, body: Value) -> Option<LiveResource> {
     })
 }
 
-/// Where a kind keeps its tags: computes on the ARM envelope, schedules and jobs in `properties`.
-pub fn tags_pointer(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Compute => "/tags",
-        Kind::Schedule | Kind::Job => "/properties/tags",
-    }
-}
-
 fn is_owned(kind: Kind, body: &Value) -> bool {
-    body.pointer(tags_pointer(kind))
+    body.pointer(kind.tags_pointer())
         .and_then(|tags| tags.get(OWNERSHIP_TAG))
         .and_then(Value::as_str)
         .is_some_and(|v| v.eq_ignore_ascii_case(OWNERSHIP_TAG_VALUE))

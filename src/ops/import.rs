@@ -12,7 +12,7 @@ use amlctl_arm::ArmError;
 use serde_json::{Map, Value, json};
 
 use super::Session;
-use crate::live::{resource_path, tags_pointer, to_live};
+use crate::live::{resource_path, to_live};
 use crate::model::{DesiredState, Kind, OWNERSHIP_TAG, OWNERSHIP_TAG_VALUE, ResourceId};
 
 #[derive(Debug, thiserror::Error)]
@@ -105,7 +105,7 @@ fn strip_read_only(mut body: Value) -> Value {
 }
 
 fn with_tag(kind: Kind, mut body: Value) -> Value {
-    let pointer = tags_pointer(kind);
+    let pointer = kind.tags_pointer();
     let (parent, _) = pointer.rsplit_once('/').unwrap_or(("", ""));
     let holder = if parent.is_empty() {
         Some(&mut body)
