@@ -16,4 +16,5 @@ pub mod ops;
 pub mod plan;
 pub mod render;
 pub mod schedule_times;
+pub mod timezone;
 pub mod validate;

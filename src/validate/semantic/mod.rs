@@ -17,7 +17,6 @@ pub mod compute;
 pub mod jobs;
 pub mod names;
 pub mod refs;
-pub mod timezones;
 pub mod trigger;
 
 /// One semantic problem at a JSON pointer.

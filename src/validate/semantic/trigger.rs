@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::super::diagnostic::codes;
 use super::super::suggest::did_you_mean;
 use super::Finding;
-use super::timezones::WINDOWS_TIME_ZONES;
+use crate::timezone::{is_windows_name, windows_names};
 
 /// Checks one trigger object at `ptr`.
 pub fn check_trigger(trigger: &Value, ptr: &str, out: &mut Vec<Finding>) {
@@ -20,14 +20,14 @@ pub fn check_trigger(trigger: &Value, ptr: &str, out: &mut Vec<Finding>) {
         );
     }
     if let Some(Value::String(tz)) = t.get("time_zone")
-        && !WINDOWS_TIME_ZONES.contains(&tz.as_str())
+        && !is_windows_name(tz)
     {
         let mut f = Finding::error(
             format!("{ptr}/time_zone"),
             codes::TIME_ZONE,
             format!("unknown time zone `{tz}`"),
         );
-        f = match did_you_mean(tz, WINDOWS_TIME_ZONES.iter().copied()) {
+        f = match did_you_mean(tz, windows_names()) {
             Some(s) => f.help(format!("did you mean `{s}`? Azure uses Windows time-zone names")),
             None => f.help("Azure uses Windows time-zone names, e.g. `UTC`, `Pacific Standard Time`, `W. Europe Standard Time`"),
         };
