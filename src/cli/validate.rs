@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use miette::IntoDiagnostic;
 
+use super::github::{escape_data, escape_property};
 use crate::validate::{Diagnostic, Severity, ValidationReport, validate_paths};
 
 #[derive(Debug, clap::Args)]
@@ -126,14 +127,4 @@ pub fn github_annotation(d: &Diagnostic) -> String {
         escape_property(&d.code),
         escape_data(&d.message)
     )
-}
-
-fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }

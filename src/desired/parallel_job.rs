@@ -23,7 +23,7 @@ use super::components::{node_component, register, resolve_code_and_env};
 use super::hashing::canonical_json;
 use super::io::{Style, inputs, outputs};
 use super::job_common::base_fields;
-use super::pipeline_job::Scope;
+use super::pipeline_job::{Scope, pipeline_io};
 use super::refs::compute_id;
 use super::value::{Obj, put};
 use super::{Needs, TranslateError};
@@ -47,14 +47,7 @@ pub(crate) fn properties(
     needs: &mut Needs,
 ) -> Result<Map<String, Value>, TranslateError> {
     let cx = root.cx;
-    let mut p = Map::new();
-    p.insert("jobType".into(), json!("Pipeline"));
-    put(
-        &mut p,
-        "inputs",
-        inputs(&cx, root, base_dir, Style::Rest, needs)?,
-    );
-    put(&mut p, "outputs", outputs(&cx, root, Style::Rest)?);
+    let mut p = pipeline_io(root, base_dir, needs)?;
     // The node: the job itself, with its inputs and outputs bound to the pipeline's.
     let mut node_value = root.map.clone();
     for (key, prefix) in [("inputs", "inputs"), ("outputs", "outputs")] {

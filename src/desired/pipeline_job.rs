@@ -28,20 +28,31 @@ use super::refs::{compute_id, datastore_id};
 use super::value::{Obj, join, put};
 use super::{Cx, Needs, TranslateError, TranslateErrorKind};
 
+/// A pipeline job's `jobType` and its pipeline-level inputs and outputs (shared with the
+/// standalone parallel job, which is submitted as a one-step pipeline).
+pub(crate) fn pipeline_io(
+    root: &Obj,
+    base_dir: &Path,
+    needs: &mut Needs,
+) -> Result<Map<String, Value>, TranslateError> {
+    let mut p = Map::new();
+    p.insert("jobType".into(), json!("Pipeline"));
+    put(
+        &mut p,
+        "inputs",
+        inputs(&root.cx, root, base_dir, Style::Rest, needs)?,
+    );
+    put(&mut p, "outputs", outputs(&root.cx, root, Style::Rest)?);
+    Ok(p)
+}
+
 pub(crate) fn properties(
     root: &Obj,
     base_dir: &Path,
     needs: &mut Needs,
 ) -> Result<Map<String, Value>, TranslateError> {
     let cx = root.cx;
-    let mut p = Map::new();
-    p.insert("jobType".into(), json!("Pipeline"));
-    put(
-        &mut p,
-        "inputs",
-        inputs(&cx, root, base_dir, Style::Rest, needs)?,
-    );
-    put(&mut p, "outputs", outputs(&cx, root, Style::Rest)?);
+    let mut p = pipeline_io(root, base_dir, needs)?;
     let scope = Scope::of(root.map);
     if let Some(jobs) = root.obj("jobs")? {
         let mut out = Map::new();
