@@ -62,7 +62,7 @@ pub fn list(ctx: &Ctx, state: &mut State, req: &Req, w: &Ws) -> Resp {
             is_default
                 .is_none_or(|d| e.body["properties"]["isDefault"].as_bool().unwrap_or(false) == d)
         })
-        .map(|e| e.body.clone())
+        .map(|e| &e.body)
         .collect();
     paging::page(ctx, req, &coll, items)
 }

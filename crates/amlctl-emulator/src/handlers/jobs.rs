@@ -73,7 +73,7 @@ pub fn list(ctx: &Ctx, state: &State, req: &Req, w: &Ws) -> Resp {
             });
             view_ok && type_ok && tag_ok
         })
-        .map(|e| e.body.clone())
+        .map(|e| &e.body)
         .collect();
     paging::page(ctx, req, &coll, items)
 }

@@ -5,7 +5,13 @@ use serde_json::{Value, json};
 use super::{Ctx, Req, Resp};
 
 /// One page of `items`; `collection_id` is the ARM path of the list (e.g. `.../computes`).
-pub fn page(ctx: &Ctx, req: &Req, collection_path: &str, items: Vec<Value>) -> Resp {
+/// Items may be borrowed from the state: only the page's own items are cloned.
+pub fn page<V: std::borrow::Borrow<Value>>(
+    ctx: &Ctx,
+    req: &Req,
+    collection_path: &str,
+    items: Vec<V>,
+) -> Resp {
     let skip = req
         .q("$skip")
         .or_else(|| req.q("$skipToken"))
@@ -13,7 +19,12 @@ pub fn page(ctx: &Ctx, req: &Req, collection_path: &str, items: Vec<Value>) -> R
         .unwrap_or(0);
     let size = ctx.page_size.max(1);
     let total = items.len();
-    let value: Vec<Value> = items.into_iter().skip(skip).take(size).collect();
+    let value: Vec<Value> = items
+        .iter()
+        .skip(skip)
+        .take(size)
+        .map(|v| v.borrow().clone())
+        .collect();
     let mut body = json!({"value": value});
     let next = skip.saturating_add(size);
     if next < total {

@@ -32,7 +32,7 @@ pub fn list(ctx: &Ctx, state: &State, req: &Req, w: &Ws) -> Resp {
                 _ => enabled,
             }
         })
-        .map(|e| e.body.clone())
+        .map(|e| &e.body)
         .collect();
     paging::page(ctx, req, &coll, items)
 }

@@ -37,7 +37,7 @@ pub fn list(ctx: &Ctx, state: &State, req: &Req, w: &Ws) -> Resp {
     let items = state
         .children(&key(&coll), Kind::Compute)
         .into_iter()
-        .map(|e| e.body.clone())
+        .map(|e| &e.body)
         .collect();
     paging::page(ctx, req, &coll, items)
 }
