@@ -40,6 +40,13 @@ fn apply_examples_then_plan_is_empty_then_each_kind_of_change() {
         "\"0 2 * * *\"",
         "\"30 2 * * *\"",
     );
+    // In place: a compute's tags, through the Tags API (the cluster is protected: a replace
+    // would be a plan error).
+    edit(
+        &dir.join("compute/cpu-cluster.yml"),
+        "team: ml-platform",
+        "team: platform",
+    );
     // Replace: the compute instance's size cannot change in place.
     edit(
         &dir.join("compute/ci-dev.yml"),
@@ -56,6 +63,7 @@ fn apply_examples_then_plan_is_empty_then_each_kind_of_change() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("2 updated, 1 replaced"), "{}", text(&out));
+    assert!(!stderr.contains("did not apply"), "{}", text(&out));
 
     let out = amlctl(dir, &["plan", "--detailed-exitcode"], &[]);
     assert_eq!(out.status.code(), Some(0), "after changes: {}", text(&out));
@@ -81,8 +89,10 @@ fn apply_examples_then_plan_is_empty_then_each_kind_of_change() {
         "python train.py",
     );
 
-    // Delete a manifest: without --prune it is only reported; with --prune it is deleted.
+    // Delete manifests: without --prune they are only reported; with --prune they are deleted,
+    // including the schedule updated in place above (an update keeps amlctl's ownership).
     std::fs::remove_file(dir.join("schedules/weekly-pipeline.yml")).unwrap();
+    std::fs::remove_file(dir.join("schedules/nightly-train.yml")).unwrap();
     let out = amlctl(dir, &["plan", "--detailed-exitcode"], &[]);
     assert_eq!(
         out.status.code(),
@@ -93,7 +103,7 @@ fn apply_examples_then_plan_is_empty_then_each_kind_of_change() {
     let out = amlctl(dir, &["apply", "--auto-approve", "--prune"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("1 deleted"),
+        String::from_utf8_lossy(&out.stderr).contains("2 deleted"),
         "{}",
         text(&out)
     );

@@ -219,7 +219,7 @@ fn an_omitted_field_is_compared_as_the_server_default() {
 }
 
 #[test]
-fn compute_tags_force_replacement_unless_ignored() {
+fn compute_tags_change_in_place_unless_ignored() {
     let mut body = aml_cluster("Standard_DS3_v2", 4);
     body["tags"] = json!({"team": "vision"});
     let d = desired_state(vec![desired(
@@ -234,12 +234,17 @@ fn compute_tags_force_replacement_unless_ignored() {
     )]);
     let plan = diff(&d, &l, &opts());
     let c = change(&plan, "compute.cpu-cluster");
-    assert_eq!(c.actions, vec![Action::Replace]);
+    assert_eq!(
+        c.actions,
+        vec![Action::Update],
+        "tags change through the Tags API"
+    );
     assert_eq!(
         paths(c),
         vec!["/tags"],
         "the only other tag is the ownership tag, never compared"
     );
+    assert!(c.field_changes.iter().all(|f| !f.forces_replacement));
 
     let mut ignoring = desired("compute.cpu-cluster", "AmlCompute", body);
     ignoring.options.ignore_fields = vec!["/tags".to_owned()];

@@ -1,6 +1,6 @@
 //! One change's operations on the wire: which call each [`Action`] makes, and the read-back.
 
-use amlctl_arm::{ArmClient, ArmError};
+use amlctl_arm::{ArmClient, ArmError, TagsOperation};
 use serde_json::{Map, Value, json};
 
 use super::{ApplyEvent, ApplyObserver, ApplyOptions, assets};
@@ -115,7 +115,7 @@ pub async fn execute(
             Action::Update => {
                 let desired = need_desired(action)?;
                 progress("updating");
-                update(client, change, desired, &path)
+                update(client, change, desired, &path, settled.as_ref())
                     .await
                     .map_err(arm(action))?;
             }
@@ -257,30 +257,43 @@ async fn update(
     change: &Change,
     desired: &DesiredResource,
     path: &str,
+    settled: Option<&Value>,
 ) -> Result<(), ArmError> {
     let kind = change.address.kind;
-    let only_scale = kind == Kind::Compute
+    // Whether amlctl owns it decides whether the rewrite keeps the ownership tag; the plan's
+    // `before` is normalised without that tag, so read it from the resource itself.
+    let live = match settled {
+        Some(body) => Some(body.clone()),
+        None => client.get(path).await?,
+    };
+    let owned = live
+        .and_then(|body| crate::live::to_live(kind, body))
+        .is_some_and(|r| r.owned);
+    let is_scale = |p: &str| p.starts_with("/properties/properties/scaleSettings");
+    let is_tags = |p: &str| p == "/tags" || p.starts_with("/tags/");
+    let compute_metadata_only = kind == Kind::Compute
         && change
             .field_changes
             .iter()
-            .all(|f| f.path.starts_with("/properties/properties/scaleSettings"));
-    if only_scale && let Some(scale) = desired.body.pointer("/properties/properties/scaleSettings")
-    {
-        let patch = json!({"properties": {"properties": {"scaleSettings": scale}}});
-        client.patch_lro(path, &patch).await?;
+            .all(|f| is_scale(&f.path) || is_tags(&f.path));
+    if compute_metadata_only {
+        // Never a compute PUT for these: it would overwrite (and may recreate) the compute.
+        if change.field_changes.iter().any(|f| is_scale(&f.path))
+            && let Some(scale) = desired.body.pointer("/properties/properties/scaleSettings")
+        {
+            let patch = json!({"properties": {"properties": {"scaleSettings": scale}}});
+            client.patch_lro(path, &patch).await?;
+        }
+        if change.field_changes.iter().any(|f| is_tags(&f.path)) {
+            let tagged = with_ownership_if(kind, desired.body.clone(), owned);
+            let tags = tagged.get("tags").cloned().unwrap_or_else(|| json!({}));
+            client
+                .update_tags(path, TagsOperation::Replace, &tags)
+                .await?;
+        }
         return Ok(());
     }
-    let owned = change
-        .before
-        .as_ref()
-        .and_then(|b| b.pointer(kind.tags_pointer()))
-        .and_then(|t| t.get(OWNERSHIP_TAG))
-        .is_some();
-    let body = if owned || kind != Kind::Compute {
-        with_ownership_if(kind, desired.body.clone(), owned)
-    } else {
-        desired.body.clone()
-    };
+    let body = with_ownership_if(kind, desired.body.clone(), owned);
     write(client, kind, path, &body).await.map(|_| ())
 }
 

@@ -84,8 +84,8 @@ const EMPTY: RuleSet = RuleSet {
 };
 
 const COMPUTE_METADATA_WHY: &str = "a compute PUT overwrites the whole compute (the service may recreate it) and \
-     there is no in-place update for metadata, so amlctl never rewrites an existing compute for it \
-     (add the path to ignore_fields to accept the difference)";
+     there is no in-place update for its description, so amlctl never rewrites an existing compute \
+     for it (add the path to ignore_fields to accept the difference)";
 
 /// Every compute, whatever its type.
 pub static COMPUTE: RuleSet = RuleSet {
@@ -122,12 +122,8 @@ pub static COMPUTE: RuleSet = RuleSet {
         "/properties/properties/*",
     ],
     mutability: &[
-        (
-            "/tags",
-            Mutability::ForcesReplacement {
-                why: COMPUTE_METADATA_WHY,
-            },
-        ),
+        // In place through the ARM Tags API at the compute's scope (never a compute PUT).
+        ("/tags", Mutability::InPlace),
         (
             "/properties/description",
             Mutability::ForcesReplacement {

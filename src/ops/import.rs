@@ -8,7 +8,7 @@
 //! - schedules and jobs: their tags live in `properties.tags` and may change in place, so the live
 //!   definition is PUT back unchanged with the tag added.
 
-use amlctl_arm::ArmError;
+use amlctl_arm::{ArmError, TagsOperation};
 use serde_json::{Map, Value, json};
 
 use super::Session;
@@ -75,7 +75,11 @@ pub async fn import(
     let tag = json!({ OWNERSHIP_TAG: OWNERSHIP_TAG_VALUE });
     match address.kind {
         Kind::Compute => {
-            session.client.merge_tags(&path, &tag).await.map_err(arm)?;
+            session
+                .client
+                .update_tags(&path, TagsOperation::Merge, &tag)
+                .await
+                .map_err(arm)?;
         }
         Kind::Schedule | Kind::Job => {
             let body = with_tag(address.kind, strip_read_only(live));

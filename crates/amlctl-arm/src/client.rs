@@ -27,6 +27,27 @@ const PARENT_MISSING: &[&str] = &[
 /// Pages followed at most by one `list` call (a guard against a server that never stops).
 const MAX_PAGES: usize = 10_000;
 
+/// How [`ArmClient::update_tags`] changes the tags (`Tags_UpdateAtScope`'s `operation`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TagsOperation {
+    /// Add the given tags, keeping the others.
+    Merge,
+    /// The given tags become all the tags.
+    Replace,
+    /// Remove the given tags.
+    Delete,
+}
+
+impl TagsOperation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TagsOperation::Merge => "Merge",
+            TagsOperation::Replace => "Replace",
+            TagsOperation::Delete => "Delete",
+        }
+    }
+}
+
 /// The ARM client. Cheap to clone; clones share connections, token cache and concurrency limit.
 #[derive(Clone, Debug)]
 pub struct ArmClient {
@@ -185,16 +206,22 @@ impl ArmClient {
         self.write_lro(Method::PUT, Verb::Put, path, body).await
     }
 
-    /// Merge `tags` into a resource's ARM tags with the Tags API at its scope
+    /// Change a resource's ARM tags with the Tags API at its scope
     /// (`{resource}/providers/Microsoft.Resources/tags/default`, api-version
     /// [`TAGS_API_VERSION`]), without rewriting the resource itself. Returns the tags after.
-    pub async fn merge_tags(&self, resource_path: &str, tags: &Value) -> Result<Value, ArmError> {
+    pub async fn update_tags(
+        &self,
+        resource_path: &str,
+        operation: TagsOperation,
+        tags: &Value,
+    ) -> Result<Value, ArmError> {
         let path = format!("{resource_path}/providers/Microsoft.Resources/tags/default");
         let mut url = self.url(&path, &[])?;
         url.query_pairs_mut()
             .clear()
             .append_pair("api-version", TAGS_API_VERSION);
-        let body = serde_json::json!({"operation": "Merge", "properties": {"tags": tags}});
+        let body =
+            serde_json::json!({"operation": operation.as_str(), "properties": {"tags": tags}});
         let resp = self
             .send_arm(Method::PATCH, &url, Some(to_bytes(&body)))
             .await?;

@@ -28,7 +28,7 @@ mod retry;
 mod transport;
 
 pub use auth::{ACCESS_TOKEN_ENV, AuthMethod, CredentialSpec, Secret};
-pub use client::ArmClient;
+pub use client::{ArmClient, TagsOperation};
 pub use config::{
     API_VERSION, CA_FILE_ENV, ClientConfig, Cloud, ENDPOINT_ENV, LIST_VIEW_ALL, LroPolicy,
     RetryPolicy, TAGS_API_VERSION, workspace_path,
