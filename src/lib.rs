@@ -13,6 +13,7 @@ pub mod local;
 pub mod manifest;
 pub mod model;
 pub mod ops;
+pub mod parallel;
 pub mod plan;
 pub mod render;
 pub mod schedule_times;

@@ -61,7 +61,7 @@ pub fn diff(desired: &DesiredState, live: &LiveState, opts: &DiffOptions) -> Pla
         .filter(|(id, _)| in_scope(id))
         .map(|(_, want)| want)
         .collect();
-    let planned = map_in_parallel(&declared, |want| {
+    let planned = crate::parallel::map_in_parallel(&declared, |want| {
         resource::plan_declared(want, live.resources.get(&want.id), opts)
     });
     for p in planned {
@@ -104,33 +104,6 @@ pub fn diff(desired: &DesiredState, live: &LiveState, opts: &DiffOptions) -> Pla
     plan
 }
 
-/// `items.iter().map(f)`, in order, spread over the machine's cores when there are many items:
-/// each declared resource is diffed on its own, so a large plan need not wait for one core.
-fn map_in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    const MIN_PER_THREAD: usize = 64;
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len() / MIN_PER_THREAD)
-        .min(8);
-    if threads < 2 {
-        return items.iter().map(f).collect();
-    }
-    let f = &f;
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = items
-            .chunks(items.len().div_ceil(threads))
-            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| {
-                w.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
-}
-
 /// The addresses `-target` selects, closed over the declared dependencies (like Terraform: a
 /// targeted job brings its compute along).
 fn scope(
@@ -149,22 +122,4 @@ fn scope(
         }
     }
     Some(scope)
-}
-
-#[cfg(test)]
-mod parallel_tests {
-    use super::map_in_parallel;
-
-    #[test]
-    fn parallel_map_keeps_order_for_large_and_small_inputs() {
-        for n in [0, 1, 63, 64, 129, 1000, 1001] {
-            let items: Vec<usize> = (0..n).collect();
-            let doubled = map_in_parallel(&items, |i| i * 2);
-            assert_eq!(
-                doubled,
-                items.iter().map(|i| i * 2).collect::<Vec<_>>(),
-                "n = {n}"
-            );
-        }
-    }
 }

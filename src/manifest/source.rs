@@ -8,7 +8,7 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 
 /// A read-only tree of files.
-pub trait SourceTree {
+pub trait SourceTree: Sync {
     /// The contents of a file.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
     /// Whether a file or directory exists at `path`.

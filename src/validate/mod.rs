@@ -95,7 +95,7 @@ fn display_relative(path: &Path, cwd: Option<&Path>) -> String {
 fn validate_with(
     tree: &dyn SourceTree,
     paths: &[PathBuf],
-    display: &dyn Fn(&Path) -> String,
+    display: &(dyn Fn(&Path) -> String + Sync),
 ) -> ValidationReport {
     let mut report = ValidationReport::default();
     let (files, walk_errors) = walk::collect(tree, paths);
@@ -105,14 +105,14 @@ fn validate_with(
             .diagnostics
             .push(Diagnostic::error(codes::IO_READ, err).in_file(&file));
     }
-    let mut checked = Vec::new();
-    for (path, explicit) in files {
-        let file_display = display(&path);
-        if let Some(outcome) = check_file(tree, &path, file_display, explicit) {
-            report.files += 1;
-            checked.push(outcome);
-        }
-    }
+    // Files are checked independently (on all cores for large repos); cross-file checks follow.
+    let mut checked: Vec<Checked> = crate::parallel::map_in_parallel(&files, |(path, explicit)| {
+        check_file(tree, path, display(path), *explicit)
+    })
+    .into_iter()
+    .flatten()
+    .collect();
+    report.files += checked.len();
     unique_names(&mut checked);
     for c in checked {
         let has_error = c.diagnostics.iter().any(Diagnostic::is_error);
