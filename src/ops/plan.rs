@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::diff::{DiffOptions, diff};
+use crate::diff::{DiffOptions, Incremental};
 use crate::live::LiveError;
 use crate::model::{DesiredState, LiveState, ResourceId};
 use crate::plan::{Plan, PlanTarget};
@@ -33,7 +33,6 @@ pub async fn plan(
     desired: &DesiredState,
     request: &PlanRequest,
 ) -> Result<Planned, LiveError> {
-    let live = session.observe().await?;
     let target = PlanTarget {
         name: session.target_name.clone(),
         workspace_id: session.workspace_path.clone(),
@@ -45,7 +44,18 @@ pub async fn plan(
         protected: request.protected.clone(),
         ..DiffOptions::new(target)
     };
-    let mut plan = diff(desired, &live, &options);
+    // Diff each page as it arrives, so that little is left to do after the last one.
+    let mut pages = session.observe_pages();
+    let mut incremental = Incremental::new(desired, &options);
+    let mut live = LiveState::default();
+    while let Some(page) = pages.next().await {
+        let page = page?;
+        incremental.observe(&page);
+        for resource in page {
+            live.resources.insert(resource.id.clone(), resource);
+        }
+    }
+    let mut plan = incremental.finish(&live);
     crate::schedule_times::annotate_plan(&mut plan, desired, jiff::Timestamp::now());
     Ok(Planned { plan, live })
 }

@@ -10,7 +10,7 @@ use amlctl_arm::{
 
 use crate::config::{ResolvedTarget, TargetKind};
 use crate::desired::TranslateContext;
-use crate::live::{LiveError, observe};
+use crate::live::{self, LiveError, LiveStream};
 use crate::local::{self, LocalError, LocalWorkspace};
 use crate::model::LiveState;
 
@@ -58,19 +58,9 @@ pub struct Session {
     pub workspace_path: String,
     pub translate: TranslateContext,
     local: Option<LocalWorkspace>,
-    /// The list refresh started by [`Session::connect`], until the first plan takes it.
-    prefetch: Mutex<Option<Prefetch>>,
-}
-
-/// A workspace read running in the background; aborted when dropped untaken.
-struct Prefetch(Option<tokio::task::JoinHandle<Result<LiveState, LiveError>>>);
-
-impl Drop for Prefetch {
-    fn drop(&mut self) {
-        if let Some(task) = self.0.take() {
-            task.abort();
-        }
-    }
+    /// The workspace read started by [`Session::connect`], until the first plan takes it
+    /// (aborted when dropped untaken).
+    prefetch: Mutex<Option<LiveStream>>,
 }
 
 impl Session {
@@ -146,10 +136,7 @@ impl Session {
         // nothing from it, and they are in flight while the caller translates the manifests
         // (CPU). The caller has validated them already. The first plan takes this read; later
         // ones read afresh. Dropped (on an error below, or unused) it is aborted.
-        let prefetch = Prefetch(Some(tokio::spawn({
-            let (client, path) = (client.clone(), workspace_path.clone());
-            async move { observe(&client, &path).await }
-        })));
+        let prefetch = live::start(client.clone(), workspace_path.clone());
         let location = match location {
             Some(l) => l,
             None => {
@@ -188,19 +175,17 @@ impl Session {
     /// Read the workspace (one paged list per kind): the read [`Session::connect`] started the
     /// first time, a fresh one after that.
     pub async fn observe(&self) -> Result<LiveState, LiveError> {
+        self.observe_pages().collect().await
+    }
+
+    /// [`Session::observe`] page by page, as the pages arrive.
+    pub fn observe_pages(&self) -> LiveStream {
         let started = self
             .prefetch
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take()
-            .and_then(|mut p| p.0.take());
-        // A read that panicked or was cancelled is simply done again.
-        if let Some(task) = started
-            && let Ok(result) = task.await
-        {
-            return result;
-        }
-        observe(&self.client, &self.workspace_path).await
+            .take();
+        started.unwrap_or_else(|| live::start(self.client.clone(), self.workspace_path.clone()))
     }
 
     /// True for the embedded workspace.

@@ -134,19 +134,32 @@ impl ArmClient {
     /// GET a collection and every following page (`nextLink`, followed verbatim when it points at
     /// the endpoint's origin). Returns the concatenated `value` arrays.
     pub async fn list(&self, path: &str, query: &[(&str, &str)]) -> Result<Vec<Value>, ArmError> {
+        let mut items = Vec::new();
+        self.list_pages(path, query, |page| items.extend(page))
+            .await?;
+        Ok(items)
+    }
+
+    /// [`ArmClient::list`], handing each page's items to `on_page` as soon as it arrives (so a
+    /// caller can work on the first pages while the next ones are on the wire).
+    pub async fn list_pages(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        mut on_page: impl FnMut(Vec<Value>),
+    ) -> Result<(), ArmError> {
         let span = tracing::info_span!("arm_list", path);
         async move {
             let mut url = self.url(path, query)?;
-            let mut items = Vec::new();
             let mut seen = HashSet::new();
             for _ in 0..MAX_PAGES {
                 let resp = self.send_arm(Method::GET, &url, None).await?;
                 if !resp.status.is_success() {
                     return Err(status_error("GET", path, &resp));
                 }
-                let page = json_body("GET", path, &resp)?;
-                match page.get("value") {
-                    Some(Value::Array(values)) => items.extend(values.iter().cloned()),
+                let mut page = json_body("GET", path, &resp)?;
+                match page.get_mut("value").map(Value::take) {
+                    Some(Value::Array(values)) => on_page(values),
                     None | Some(Value::Null) => {}
                     Some(_) => {
                         return Err(ArmError::Decode {
@@ -167,7 +180,7 @@ impl ArmClient {
                             });
                         }
                     }
-                    _ => return Ok(items),
+                    _ => return Ok(()),
                 }
             }
             Err(ArmError::Decode {
