@@ -34,6 +34,45 @@ async fn run(dir: &Path, url: &str, args: &[&str]) -> Output {
     .expect("join")
 }
 
+/// Slow state machines, so a test can interrupt an apply in the middle.
+fn slow_timings(step_ms: u64) -> Timings {
+    Timings {
+        lro: Duration::from_millis(1500),
+        compute_step: Duration::from_millis(step_ms),
+        job_step: Duration::from_millis(step_ms),
+        retry_after_secs: 1,
+    }
+}
+
+/// Start `amlctl ARGS` against the emulator at `url` in the background (stderr piped).
+fn spawn_amlctl(dir: &Path, url: &str, args: &[&str]) -> std::process::Child {
+    let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    all.extend(remote(url));
+    std::process::Command::new(env!("CARGO_BIN_EXE_amlctl"))
+        .current_dir(dir)
+        .args(&all)
+        .env("AMLCTL_ACCESS_TOKEN", "t")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn")
+}
+
+/// Wait (bounded) until the emulator has seen a PUT whose path contains `path_part`.
+async fn wait_for_put(emu: &EmulatorHandle, path_part: &str) {
+    for _ in 0..100 {
+        if emu
+            .requests()
+            .iter()
+            .any(|r| r.method == "PUT" && r.path.contains(path_part))
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// An AmlCompute cluster created by someone else (no ownership tag).
 async fn seed_unowned_compute(url: &str) -> String {
     let path = format!("{}/computes/team-gpu", ws_path());
@@ -152,36 +191,11 @@ async fn a_killed_apply_converges_on_the_next_run_without_duplicates() {
     let repo = copy_examples();
     let state = repo.path().join("emulator-state.json");
     // Slow LROs so the kill lands in the middle.
-    let slow = Timings {
-        lro: Duration::from_millis(1500),
-        compute_step: Duration::from_millis(500),
-        job_step: Duration::from_millis(500),
-        retry_after_secs: 1,
-    };
-    let emu = emulator(&state, "", slow).await;
+    let emu = emulator(&state, "", slow_timings(500)).await;
     let url = emu.base_url();
-
-    let mut args: Vec<String> = ["apply", "--auto-approve"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    args.extend(remote(&url));
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_amlctl"))
-        .current_dir(repo.path())
-        .args(&args)
-        .env("AMLCTL_ACCESS_TOKEN", "t")
-        .env("NO_COLOR", "1")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn");
+    let mut child = spawn_amlctl(repo.path(), &url, &["apply", "--auto-approve"]);
     // Wait until some writes went out, then kill -9.
-    for _ in 0..100 {
-        if emu.requests().iter().any(|r| r.method == "PUT") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for_put(&emu, "/").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     child.kill().expect("kill -9");
     let _ = child.wait();
@@ -216,38 +230,14 @@ async fn a_killed_apply_converges_on_the_next_run_without_duplicates() {
 async fn ctrl_c_stops_new_operations_lets_running_ones_finish_and_reports() {
     let repo = copy_examples();
     let state = repo.path().join("emulator-state.json");
-    let slow = Timings {
-        lro: Duration::from_millis(1500),
-        compute_step: Duration::from_millis(300),
-        job_step: Duration::from_millis(300),
-        retry_after_secs: 1,
-    };
-    let emu = emulator(&state, "", slow).await;
+    let emu = emulator(&state, "", slow_timings(300)).await;
     let url = emu.base_url();
-    let mut args: Vec<String> = ["apply", "--auto-approve", "--parallelism", "1"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    args.extend(remote(&url));
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_amlctl"))
-        .current_dir(repo.path())
-        .args(&args)
-        .env("AMLCTL_ACCESS_TOKEN", "t")
-        .env("NO_COLOR", "1")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    for _ in 0..100 {
-        if emu
-            .requests()
-            .iter()
-            .any(|r| r.method == "PUT" && r.path.contains("/computes/"))
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let child = spawn_amlctl(
+        repo.path(),
+        &url,
+        &["apply", "--auto-approve", "--parallelism", "1"],
+    );
+    wait_for_put(&emu, "/computes/").await;
     let status = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
