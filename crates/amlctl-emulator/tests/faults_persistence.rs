@@ -98,7 +98,7 @@ async fn lro_fail_ends_operations_failed_with_an_error() {
     )
     .await;
     assert_eq!(s, 202);
-    let loc = h["location"].to_str().unwrap().to_string();
+    let loc = hdr(&h, "location");
     tokio::time::sleep(Duration::from_millis(40)).await;
     let (s, _, b) = call(&c, Method::GET, &loc, None).await;
     assert!(s >= 400, "{s}");

@@ -6,13 +6,6 @@ use common::*;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-fn hdr(h: &reqwest::header::HeaderMap, name: &str) -> String {
-    h.get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_else(|| panic!("header {name} missing in {h:?}"))
-        .to_string()
-}
-
 #[tokio::test]
 async fn aml_compute_create_update_patch_delete() {
     // Long enough that transient states are observable on a loaded machine.

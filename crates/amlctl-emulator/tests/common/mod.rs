@@ -77,3 +77,11 @@ pub async fn wait_for(c: &reqwest::Client, url: &str, pred: impl Fn(&Value) -> b
     }
     panic!("{url} never satisfied the condition");
 }
+
+/// A response header's value; panics (failing the test) when it is missing.
+pub fn hdr(h: &reqwest::header::HeaderMap, name: &str) -> String {
+    h.get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_else(|| panic!("header {name} missing in {h:?}"))
+        .to_string()
+}
