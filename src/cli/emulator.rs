@@ -50,6 +50,10 @@ pub struct EmulatorArgs {
     /// How long each compute-instance state and each job status lasts.
     #[arg(long, default_value = "2s", value_parser = humantime::parse_duration, value_name = "D")]
     pub step: Duration,
+    /// Accept blob lease durations from 1 s (the service: 15 to 60 s, or infinite), for tests
+    /// of `AMLCTL_LEASE_DURATION`.
+    #[arg(long)]
+    pub short_leases: bool,
 }
 
 pub fn exec(args: EmulatorArgs) -> miette::Result<ExitCode> {
@@ -79,6 +83,7 @@ pub fn exec(args: EmulatorArgs) -> miette::Result<ExitCode> {
         },
         page_size: args.page_size as usize,
         request_log: args.log.clone(),
+        short_leases: args.short_leases,
     };
     let runtime = super::runtime()?;
     runtime.block_on(serve(config, args))

@@ -46,6 +46,9 @@ pub struct EmulatorConfig {
     pub page_size: usize,
     /// Append one JSON line per request to this file.
     pub request_log: Option<PathBuf>,
+    /// Test knob: accept blob lease durations from 1 s (the service accepts 15 to 60 s, or -1
+    /// for infinite), so tests can watch a lease expire in seconds.
+    pub short_leases: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -60,6 +63,7 @@ impl Default for EmulatorConfig {
             timings: Timings::default(),
             page_size: 100,
             request_log: None,
+            short_leases: false,
         }
     }
 }

@@ -383,6 +383,7 @@ fn handle(shared: &Shared, request: &Req) -> (Resp, Option<u64>) {
         faults: &c.faults,
         page_size: c.page_size,
         token: c.token.as_deref(),
+        short_leases: c.short_leases,
         now: now_ms(),
     };
     let mut state = lock(&shared.state);

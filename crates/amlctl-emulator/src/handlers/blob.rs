@@ -1,6 +1,8 @@
 //! A path-style blob endpoint (`/{account}/{container}/{blob}`) on the emulator itself, enough
-//! for the SDK's code upload: HEAD (404/200), PUT BlockBlob (201), PUT `?comp=metadata` (200),
-//! GET. Requests must carry a SAS (`sig` query parameter); the signature is not checked.
+//! for the SDK's code upload and amlctl's workspace lease: HEAD (404/200), PUT BlockBlob (201),
+//! PUT `?comp=metadata` (200), PUT `?comp=lease` ([`super::lease`]), GET, DELETE. Writes honour
+//! the blob's lease (`x-ms-lease-id`). Requests must carry a SAS (`sig` query parameter); the
+//! signature is not checked.
 //! Errors use the storage service's shape (XML body, `x-ms-error-code` header).
 
 use std::collections::BTreeMap;
@@ -9,6 +11,7 @@ use bytes::Bytes;
 use hyper::Method;
 use sha2::{Digest, Sha256};
 
+use super::lease::{self, LeaseError};
 use super::{ArmError, Body, Ctx, Req, Resp};
 use crate::clock::http_date;
 use crate::state::{Blob, State};
@@ -56,7 +59,18 @@ pub fn handle(ctx: &Ctx, state: &mut State, req: &Req) -> Result<Resp, ArmError>
     }
     let path = format!("/{}", req.segs.join("/"));
     let comp = req.q("comp");
+    let writes = matches!(
+        (&req.method, comp),
+        (&Method::PUT, None) | (&Method::PUT, Some("metadata")) | (&Method::DELETE, None)
+    );
+    if writes && let Err(e) = lease::check_write(state.blobs.get(&path), req, ctx.now) {
+        return Ok(common(lease_error(e)));
+    }
     let resp = match (req.method.clone(), comp) {
+        (Method::PUT, Some("lease")) => match lease::handle(ctx, state, req, &path) {
+            Ok(r) => r,
+            Err(e) => lease_error(e),
+        },
         (Method::HEAD, None) | (Method::GET, None) => match state.blobs.get(&path) {
             None => storage_error(
                 404,
@@ -81,6 +95,7 @@ pub fn handle(ctx: &Ctx, state: &mut State, req: &Req) -> Result<Resp, ArmError>
                     }
                 };
                 r = blob_headers(r, b);
+                r = lease::properties(r, b, ctx.now);
                 if head {
                     r = r.with_header("Content-Length", b.size.to_string());
                 }
@@ -125,6 +140,10 @@ pub fn handle(ctx: &Ctx, state: &mut State, req: &Req) -> Result<Resp, ArmError>
         ),
     };
     Ok(common(resp))
+}
+
+fn lease_error(LeaseError(status, code, message): LeaseError) -> Resp {
+    storage_error(status, code, message, false)
 }
 
 fn blob_headers(mut r: Resp, b: &Blob) -> Resp {
@@ -191,6 +210,8 @@ fn put_blob(ctx: &Ctx, state: &mut State, req: &Req, path: &str) -> Resp {
         modified_ms: ctx.now,
         etag: etag.clone(),
         content: Some(req.body.clone()),
+        // Put Blob over a leased blob keeps the lease (its id was checked above).
+        lease: state.blobs.get(path).and_then(|b| b.lease.clone()),
     };
     let mut r = Resp::empty(201)
         .with_header("ETag", etag)

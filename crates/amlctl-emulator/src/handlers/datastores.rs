@@ -1,7 +1,14 @@
-//! Datastores: list (`isDefault` filter), get, PUT. The default `workspaceblobstore` (AzureBlob,
-//! backed by the emulator's own blob endpoint) exists from first use. Secrets are never echoed.
+//! Datastores: list (`isDefault` filter), get, PUT, POST `listSecrets`. The default
+//! `workspaceblobstore` (AzureBlob, account key credentials) exists from first use and is backed
+//! by the emulator's own blob endpoint: it is served with `endpoint` = the emulator's
+//! `127.0.0.1:PORT` and `protocol` = its scheme (an IP endpoint is addressed path-style,
+//! `{protocol}://{endpoint}/{account}/{container}/{blob}`, as Azure Storage clients do for
+//! IP hosts), and `listSecrets` returns its account key ([`account_key`]). Secrets are never
+//! echoed by GET or list.
 
+use base64::Engine;
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 use super::assets::blob_location;
 use super::{ArmError, Ctx, Req, Resp, Ws, default_field, paging, system_data};
@@ -51,6 +58,67 @@ fn ensure_default(ctx: &Ctx, state: &mut State, w: &Ws) {
     state.dirty = true;
 }
 
+/// The account key of an emulator storage account: fixed per account name (like Azurite's
+/// well-known key), base64 of 32 bytes.
+pub fn account_key(account: &str) -> String {
+    let digest = Sha256::digest(format!("amlctl-emulator account key:{account}").as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(digest)
+}
+
+/// A datastore as served: one on the emulator's own storage account points at the emulator.
+fn served(ctx: &Ctx, w: &Ws, body: &Value) -> Value {
+    let mut body = body.clone();
+    let (account, _) = blob_location(w);
+    let p = &mut body["properties"];
+    if p["datastoreType"] == "AzureBlob" && p["accountName"] == account.as_str() {
+        let (scheme, host) = ctx
+            .base_url
+            .split_once("://")
+            .unwrap_or(("http", ctx.base_url));
+        p["endpoint"] = json!(host);
+        p["protocol"] = json!(scheme);
+    }
+    body
+}
+
+pub fn list_secrets(ctx: &Ctx, state: &mut State, w: &Ws, name: &str) -> Result<Resp, ArmError> {
+    ensure_default(ctx, state, w);
+    let entry = state
+        .resources
+        .get(&key(&datastore_id(w, name)))
+        .filter(|e| e.kind == Kind::Datastore)
+        .ok_or_else(|| {
+            ArmError::not_found(
+                "Microsoft.MachineLearningServices/workspaces/datastores",
+                name,
+            )
+        })?;
+    let p = &entry.body["properties"];
+    let (account, _) = blob_location(w);
+    let secrets = match p["credentials"]["credentialsType"].as_str() {
+        Some("AccountKey") => {
+            // Only the emulator's own account has a key it knows; others were never stored.
+            let key = (p["accountName"] == account.as_str()).then(|| account_key(&account));
+            json!({"secretsType": "AccountKey", "key": key})
+        }
+        Some("Sas") => json!({"secretsType": "Sas", "sasToken": null}),
+        Some("ServicePrincipal") => {
+            json!({"secretsType": "ServicePrincipal", "clientSecret": null})
+        }
+        Some("Certificate") => json!({"secretsType": "Certificate", "certificate": null}),
+        other => {
+            return Err(ArmError::bad_request(
+                "BadRequest",
+                format!(
+                    "Datastore '{name}' has credentials of type {} and no secrets to list.",
+                    other.unwrap_or("None")
+                ),
+            ));
+        }
+    };
+    Ok(Resp::json(200, secrets))
+}
+
 pub fn list(ctx: &Ctx, state: &mut State, req: &Req, w: &Ws) -> Resp {
     ensure_default(ctx, state, w);
     let coll = format!("{}/datastores", w.id);
@@ -62,8 +130,8 @@ pub fn list(ctx: &Ctx, state: &mut State, req: &Req, w: &Ws) -> Resp {
             is_default
                 .is_none_or(|d| e.body["properties"]["isDefault"].as_bool().unwrap_or(false) == d)
         })
-        .map(|e| &e.body)
-        .collect();
+        .map(|e| served(ctx, w, &e.body))
+        .collect::<Vec<Value>>();
     paging::page(ctx, req, &coll, items)
 }
 
@@ -73,7 +141,7 @@ pub fn get(ctx: &Ctx, state: &mut State, w: &Ws, name: &str) -> Result<Resp, Arm
         .resources
         .get(&key(&datastore_id(w, name)))
         .filter(|e| e.kind == Kind::Datastore)
-        .map(|e| Resp::json(200, e.body.clone()))
+        .map(|e| Resp::json(200, served(ctx, w, &e.body)))
         .ok_or_else(|| {
             ArmError::not_found(
                 "Microsoft.MachineLearningServices/workspaces/datastores",

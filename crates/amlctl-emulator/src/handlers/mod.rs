@@ -9,6 +9,7 @@ mod compute;
 mod datastores;
 mod error;
 mod jobs;
+mod lease;
 mod lro;
 mod operations;
 pub(crate) mod paging;
@@ -118,6 +119,8 @@ pub struct Ctx<'a> {
     pub faults: &'a FaultSpec,
     pub page_size: usize,
     pub token: Option<&'a str>,
+    /// Accept lease durations from 1 s ([`crate::EmulatorConfig::short_leases`]).
+    pub short_leases: bool,
     /// Epoch milliseconds of this request.
     pub now: u64,
 }
@@ -243,6 +246,9 @@ fn route_workspace(
             Method::PUT => datastores::put(ctx, state, req, w, name),
             _ => Err(ArmError::method_not_allowed(m)),
         },
+        ["datastores", name, "listSecrets"] if m == Method::POST => {
+            datastores::list_secrets(ctx, state, w, name)
+        }
         [family, rest @ ..] => match assets::Family::parse(family) {
             Some(f) => assets::route(ctx, state, req, w, f, rest),
             None => Err(ArmError::not_found_path(&req.path)),

@@ -114,6 +114,70 @@ pub struct Blob {
     pub etag: String,
     #[serde(skip)]
     pub content: Option<bytes::Bytes>,
+    /// The blob's lease (Lease Blob), if one was ever acquired and not released.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease: Option<Lease>,
+}
+
+/// A blob lease. Its state (`leased`, `expired`, `breaking`, `broken`) follows from the clock:
+/// see [`Lease::state`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lease {
+    pub id: String,
+    /// Seconds it was acquired (or last renewed) for; `-1` = infinite.
+    pub duration_secs: i64,
+    /// Epoch ms when it expires (or, while breaking, when the break completes); `None` =
+    /// infinite.
+    pub until_ms: Option<u64>,
+    /// Set by Break.
+    pub breaking: bool,
+}
+
+/// `x-ms-lease-state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeaseState {
+    Available,
+    Leased,
+    Expired,
+    Breaking,
+    Broken,
+}
+
+impl LeaseState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeaseState::Available => "available",
+            LeaseState::Leased => "leased",
+            LeaseState::Expired => "expired",
+            LeaseState::Breaking => "breaking",
+            LeaseState::Broken => "broken",
+        }
+    }
+
+    /// Leased or breaking: writes need the lease id.
+    pub fn is_active(self) -> bool {
+        matches!(self, LeaseState::Leased | LeaseState::Breaking)
+    }
+}
+
+impl Lease {
+    pub fn state(&self, now: u64) -> LeaseState {
+        let over = self.until_ms.is_some_and(|u| u <= now);
+        match (self.breaking, over) {
+            (true, true) => LeaseState::Broken,
+            (true, false) => LeaseState::Breaking,
+            (false, true) => LeaseState::Expired,
+            (false, false) => LeaseState::Leased,
+        }
+    }
+}
+
+impl Blob {
+    pub fn lease_state(&self, now: u64) -> LeaseState {
+        self.lease
+            .as_ref()
+            .map_or(LeaseState::Available, |l| l.state(now))
+    }
 }
 
 /// Monotonic counters that must survive restarts.
