@@ -55,6 +55,9 @@ pub enum ActionReason {
     ParallelAsPipeline,
     /// The repo config says the job should be canceled; it is still `current`.
     CancelRequested { current: String },
+    /// The resource's create or update failed (`provisioningState: Failed`): it is replaced,
+    /// as Terraform replaces a tainted resource. `error` is the service's provisioning error.
+    ProvisioningFailed { error: String },
 }
 
 /// One field that differs. `path` is a JSON pointer into the REST body.

@@ -84,6 +84,7 @@ async fn run(args: ApplyArgs) -> miette::Result<ExitCode> {
         max_concurrency: usize::from(args.parallelism).max(4),
     };
     let (config, target) = args.target.resolve()?;
+    super::plan::require_manifests(&config)?;
     let workspace = target_workspace_key(&target);
     let _lock = ApplyLock::acquire(&state_dir(&config.root), &workspace).into_diagnostic()?;
     let mut prepared = prepare(&args.target, &args.scope, &session_options).await?;

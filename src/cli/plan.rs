@@ -158,10 +158,26 @@ pub async fn prepare_with(
         .into_iter()
         .map(|f| config.root.join(f))
         .collect();
+    // Nothing to plan is a mistake (wrong directory, wrong globs), not "No changes"; and the
+    // workspace is not touched for it (no connection, no local state directory).
+    if files.is_empty() {
+        return Err(no_manifests(&config));
+    }
     // Validate before connecting: bad input never reaches the workspace.
     let report = crate::validate::validate_paths(&files);
     if report.has_errors() {
         super::validate::print_human(&report);
+        if config.file.is_none() {
+            return Err(miette!(
+                help = format!(
+                    "no amlctl.yaml was found from here up to the repository root, so every \
+                     YAML file under {} was read as a manifest; run amlctl in the directory of \
+                     your manifests' amlctl.yaml, or pass --config PATH",
+                    config.root.display()
+                ),
+                "the manifests have errors; nothing was planned"
+            ));
+        }
         return Err(miette!("the manifests have errors; nothing was planned"));
     }
     let session = Session::connect(&target, session_options)
@@ -177,6 +193,10 @@ pub async fn prepare_with(
         return Err(miette!(
             "the manifests could not be translated; nothing was planned"
         ));
+    }
+    if let Err(e) = check_only(&scope.only, &loaded, scope.prune) {
+        session.close().await;
+        return Err(e);
     }
     let mut request = PlanRequest {
         prune: scope.prune,
@@ -229,6 +249,32 @@ pub async fn prepare_with(
                 .wrap_err("cannot read the workspace");
         }
     };
+    if scope.prune {
+        // With --prune an undeclared address may name an owned resource to delete; one the
+        // workspace does not have either is a typo.
+        let known: BTreeSet<&ResourceId> = planned
+            .plan
+            .changes
+            .iter()
+            .map(|c| &c.address)
+            .chain(&planned.plan.orphaned)
+            .chain(&planned.plan.unmanaged)
+            .collect();
+        let missing: Vec<String> = scope
+            .only
+            .iter()
+            .filter(|a| !known.contains(a) && !loaded.desired.resources.contains_key(a))
+            .map(|a| format!("`{a}`"))
+            .collect();
+        if !missing.is_empty() {
+            session.close().await;
+            return Err(miette!(
+                help = "addresses are KIND.NAME of a resource a manifest declares or amlctl owns",
+                "--only {}: neither a manifest nor the workspace has it; nothing was planned",
+                missing.join(", ")
+            ));
+        }
+    }
     planned.plan.commit = commit;
     planned.plan.git = changes;
     Ok(Prepared {
@@ -327,6 +373,72 @@ pub fn write_plan(
         );
     }
     Ok(())
+}
+
+/// Fail before anything is touched (no connection, no lock or state directory) when no file
+/// matches the manifest patterns.
+pub(crate) fn require_manifests(config: &RepoConfig) -> miette::Result<()> {
+    let files = config
+        .manifest_files()
+        .into_diagnostic()
+        .wrap_err("cannot list the manifests")?;
+    if files.is_empty() {
+        return Err(no_manifests(config));
+    }
+    Ok(())
+}
+
+/// The error for a repo where no file matches the manifest patterns.
+fn no_manifests(config: &RepoConfig) -> miette::Report {
+    let globs: Vec<&str> = config
+        .manifests
+        .include()
+        .iter()
+        .map(|g| g.as_str())
+        .collect();
+    let from = match &config.file {
+        Some(file) => format!("the `manifests` of {}", file.display()),
+        None => "the default patterns (no amlctl.yaml was found from here up to the repository \
+                 root)"
+            .to_owned(),
+    };
+    miette!(
+        help = "run amlctl in the directory of your manifests' amlctl.yaml, pass --config PATH, \
+                or fix its `manifests` patterns",
+        "no manifests found under {}: nothing matches {} ({from}); nothing was planned",
+        config.root.display(),
+        globs.join(", "),
+    )
+}
+
+/// `--only` names resources: an address that no manifest declares is a typo (with "did you
+/// mean"), except with `--prune`, where it may name an owned resource to delete (that one is
+/// checked against the workspace by the planner's result).
+fn check_only(only: &[ResourceId], loaded: &Loaded, prune: bool) -> miette::Result<()> {
+    let declared: BTreeSet<&ResourceId> = loaded.desired.resources.keys().collect();
+    let unknown: Vec<String> = only
+        .iter()
+        .filter(|a| !declared.contains(a))
+        .map(|a| {
+            let names: Vec<String> = declared.iter().map(ToString::to_string).collect();
+            match crate::validate::suggest::did_you_mean(
+                &a.to_string(),
+                names.iter().map(String::as_str),
+            ) {
+                Some(s) => format!("`{a}` (did you mean `{s}`?)"),
+                None => format!("`{a}`"),
+            }
+        })
+        .collect();
+    if unknown.is_empty() || prune {
+        return Ok(());
+    }
+    Err(miette!(
+        help =
+            "addresses are KIND.NAME of a resource a manifest declares: `amlctl plan` lists them",
+        "--only {}: no manifest declares it; nothing was planned",
+        unknown.join(", ")
+    ))
 }
 
 /// The exit-code policy of `plan`.

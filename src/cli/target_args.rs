@@ -37,7 +37,8 @@ pub struct TargetArgs {
     #[arg(long, value_name = "URL", help_heading = "Target without a config")]
     pub endpoint: Option<String>,
 
-    /// Named Azure cloud (AzureCloud, AzureUSGovernment, AzureChinaCloud). Env: AMLCTL_CLOUD.
+    /// Named Azure cloud: public, china or usgov (the `az cloud` names AzureCloud,
+    /// AzureChinaCloud, AzureUSGovernment are accepted too). Env: AMLCTL_CLOUD.
     #[arg(
         long,
         value_name = "NAME",
@@ -46,7 +47,9 @@ pub struct TargetArgs {
     )]
     pub cloud: Option<String>,
 
-    /// How to get a token (see `docs/config.md`). Env: AMLCTL_AUTH.
+    /// How to get a token: auto (client secret, workload identity, managed identity, then az
+    /// login), client-secret, workload-identity, managed-identity, azure-cli, or token
+    /// (AMLCTL_ACCESS_TOKEN). README "Connecting to Azure". Env: AMLCTL_AUTH.
     #[arg(long, value_name = "METHOD", help_heading = "Target without a config")]
     pub auth: Option<String>,
 

@@ -41,6 +41,17 @@ pub fn exec(args: ValidateArgs) -> miette::Result<ExitCode> {
         args.paths
     };
     let report = validate_paths(&paths);
+    if report.manifests.is_empty() && !report.has_errors() {
+        // Nothing to check is a mistake (a wrong path), never a green check.
+        let looked: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        return Err(miette::miette!(
+            help = "pass the files or directories holding your az ml manifests",
+            "no manifests found in {} ({} YAML file(s) read, none of them a manifest amlctl \
+             checks)",
+            looked.join(", "),
+            report.files
+        ));
+    }
     match args.output {
         OutputFormat::Human => print_human(&report),
         OutputFormat::Json => {

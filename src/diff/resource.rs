@@ -140,6 +140,23 @@ pub fn plan_declared(
             field.forces_replacement = forces;
             change.field_changes.push(field);
         }
+        if let Some(failure) = provisioning_failure(have) {
+            if have.owned {
+                if !replace {
+                    change
+                        .reasons
+                        .push(ActionReason::ProvisioningFailed { error: failure });
+                }
+                replace = true;
+            } else {
+                change.warnings.push(Warning {
+                    message: format!(
+                        "`{id}` is in state Failed ({failure}) and was not created by amlctl; \
+                         amlctl does not replace it. Delete it in the workspace, or `amlctl import` it"
+                    ),
+                });
+            }
+        }
         if replace {
             change.actions.push(Action::Replace);
             if protected {
@@ -405,13 +422,56 @@ fn value_at(display: &Value, canonical: &Value, path: &[String]) -> Option<Value
 }
 
 fn replaced_fields(change: &Change) -> String {
-    change
+    let fields: Vec<String> = change
         .field_changes
         .iter()
         .filter(|f| f.forces_replacement)
         .map(|f| format!("`{}`", f.path))
-        .collect::<Vec<_>>()
-        .join(", ")
+        .collect();
+    if fields.is_empty() {
+        "its failed provisioning".to_owned()
+    } else {
+        fields.join(", ")
+    }
+}
+
+/// A compute or schedule whose create or update failed (`properties.provisioningState` is
+/// `Failed`): the service's reason (`provisioningErrors` of a compute), else "provisioningState
+/// Failed". Jobs are run records and never replaced, so they have none.
+fn provisioning_failure(have: &LiveResource) -> Option<String> {
+    if have.id.kind == Kind::Job {
+        return None;
+    }
+    let state = have
+        .body
+        .pointer("/properties/provisioningState")
+        .and_then(Value::as_str)?;
+    if !state.eq_ignore_ascii_case("Failed") {
+        return None;
+    }
+    let errors: Vec<String> = have
+        .body
+        .pointer("/properties/provisioningErrors")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            let e = e.get("error").unwrap_or(e);
+            let code = e.get("code").and_then(Value::as_str);
+            let message = e.get("message").and_then(Value::as_str);
+            match (code, message) {
+                (Some(c), Some(m)) => Some(format!("{c}: {m}")),
+                (Some(c), None) => Some(c.to_owned()),
+                (None, Some(m)) => Some(m.to_owned()),
+                (None, None) => None,
+            }
+        })
+        .collect();
+    Some(if errors.is_empty() {
+        "provisioningState Failed".to_owned()
+    } else {
+        errors.join("; ")
+    })
 }
 
 fn is_compute_instance(kind: Kind, body: &Value) -> bool {

@@ -5,8 +5,9 @@
 //! Times: the ARM job resource has no start or end time of its own (those live in the run
 //! history service). The submission time is `systemData.createdAt`; when the service adds
 //! `properties.properties.StartTimeUtc` / `EndTimeUtc` (run-history style keys) they are
-//! preferred. Duration: end − start when the end is known, else now − start while the job is
-//! not finished, else unknown.
+//! preferred. A finished job without `EndTimeUtc` ended at its `systemData.lastModifiedAt` (the
+//! change to its terminal status). Duration: end − start when the end is known, else now −
+//! start while the job is not finished, else unknown. Times are shown as RFC 3339 UTC seconds.
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -65,14 +66,20 @@ pub fn job_statuses(live: &LiveState, desired: &DesiredState, now: Timestamp) ->
             let body = &r.body;
             let text = |p: &str| body.pointer(p).and_then(Value::as_str).map(str::to_owned);
             let status = text("/properties/status");
-            let started = text("/properties/properties/StartTimeUtc")
-                .or_else(|| text("/systemData/createdAt"));
-            let ended = text("/properties/properties/EndTimeUtc");
             let finished = status
                 .as_deref()
                 .is_some_and(|s| TERMINAL_STATUSES.iter().any(|t| t.eq_ignore_ascii_case(s)));
-            let start_ts = started.as_deref().and_then(|s| s.parse::<Timestamp>().ok());
-            let end_ts = ended.as_deref().and_then(|s| s.parse::<Timestamp>().ok());
+            let start_ts = timestamp(body, "/properties/properties/StartTimeUtc")
+                .or_else(|| timestamp(body, "/systemData/createdAt"));
+            // A finished job without a run-history end time ended, at the latest, when its
+            // resource last changed (the change to its terminal status).
+            let end_ts = timestamp(body, "/properties/properties/EndTimeUtc").or_else(|| {
+                finished
+                    .then(|| timestamp(body, "/systemData/lastModifiedAt"))
+                    .flatten()
+            });
+            let started = start_ts.map(rfc3339);
+            let ended = end_ts.map(rfc3339);
             let duration_seconds = match (start_ts, end_ts) {
                 (Some(s), Some(e)) => Some(e.as_second() - s.as_second()),
                 (Some(s), None) if !finished => Some((now.as_second() - s.as_second()).max(0)),
@@ -112,6 +119,18 @@ pub fn job_statuses(live: &LiveState, desired: &DesiredState, now: Timestamp) ->
         });
     }
     out
+}
+
+/// A time of the job body, whatever RFC 3339 / ISO 8601 form the service wrote it in (.NET
+/// writes seven fractional digits and `+00:00`).
+fn timestamp(body: &Value, pointer: &str) -> Option<Timestamp> {
+    let text = body.pointer(pointer).and_then(Value::as_str)?;
+    text.parse::<Timestamp>().ok()
+}
+
+/// RFC 3339 in UTC, to the second: `2026-12-04T10:15:00Z`.
+fn rfc3339(ts: Timestamp) -> String {
+    ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// `3723` → `1h02m03s`, `42` → `42s`.
@@ -162,6 +181,29 @@ mod tests {
             options: Default::default(),
             assets: vec![],
         }
+    }
+
+    #[test]
+    fn finished_jobs_have_a_duration_and_times_are_rfc3339() {
+        let mut live = LiveState::default();
+        let mut r = live_job(
+            "done",
+            true,
+            "Completed",
+            "2026-12-05T00:21:57.6380000+00:00",
+            json!({}),
+        );
+        r.body["systemData"]["lastModifiedAt"] = json!("2026-12-05T00:23:07.1000000+00:00");
+        live.resources.insert(r.id.clone(), r);
+        let now: Timestamp = "2026-12-05T09:00:00Z".parse().unwrap();
+        let jobs = job_statuses(&live, &DesiredState::default(), now);
+        assert_eq!(jobs[0].started.as_deref(), Some("2026-12-05T00:21:57Z"));
+        assert_eq!(jobs[0].ended.as_deref(), Some("2026-12-05T00:23:07Z"));
+        assert_eq!(
+            jobs[0].duration_seconds,
+            Some(70),
+            "end = last change to Completed"
+        );
     }
 
     #[test]

@@ -84,6 +84,9 @@ pub(crate) fn reason_text(reason: &crate::plan::ActionReason) -> Option<String> 
         ActionReason::CancelRequested { current } => {
             Some(format!("the repo config says cancel; the job is {current}"))
         }
+        ActionReason::ProvisioningFailed { error } => Some(format!(
+            "its create or update failed in the workspace ({error}); replaced to recover"
+        )),
     }
 }
 

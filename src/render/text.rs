@@ -11,7 +11,7 @@ use crate::plan::{Action, Change, FieldChange, Plan};
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TextOptions {
     pub color: bool,
-    /// List at most this many unmanaged/orphaned addresses (0: all).
+    /// List at most this many unmanaged/orphaned addresses and plain unchanged resources (0: all).
     pub max_listed: usize,
 }
 
@@ -77,17 +77,27 @@ pub fn render(plan: &Plan, opts: &TextOptions) -> String {
             change_block(&mut out, change, &p);
         }
     }
-    let unchanged_with_status: Vec<&Change> = plan
+    // Every declared resource that does not change is listed (so the count below is the
+    // list's length): those with a status, warning or next runs in full, the plain ones up to
+    // `max_listed`, then counted.
+    let unchanged: Vec<&Change> = plan
         .changes
         .iter()
-        .filter(|c| {
-            !symbols::is_shown(c)
-                && (c.status.is_some() || !c.warnings.is_empty() || !c.next_runs.is_empty())
-        })
+        .filter(|c| !symbols::is_shown(c))
         .collect();
-    if !unchanged_with_status.is_empty() {
+    if !unchanged.is_empty() {
         let _ = writeln!(out, "Unchanged:");
-        for c in &unchanged_with_status {
+        let mut plain_listed = 0;
+        let mut plain_hidden = 0;
+        for c in &unchanged {
+            let detailed = c.status.is_some() || !c.warnings.is_empty() || !c.next_runs.is_empty();
+            if !detailed {
+                if opts.max_listed != 0 && plain_listed >= opts.max_listed {
+                    plain_hidden += 1;
+                    continue;
+                }
+                plain_listed += 1;
+            }
             let status = c
                 .status
                 .as_deref()
@@ -103,15 +113,11 @@ pub fn render(plan: &Plan, opts: &TextOptions) -> String {
             next_runs(&mut out, c, &p);
             warnings(&mut out, c, &p);
         }
+        if plain_hidden > 0 {
+            let _ = writeln!(out, "  ... and {plain_hidden} more");
+        }
         out.push('\n');
-    }
-    let noops = plan
-        .changes
-        .iter()
-        .filter(|c| !symbols::is_shown(c))
-        .count();
-    if noops > 0 {
-        let _ = writeln!(out, "{noops} declared resource(s) unchanged.");
+        let _ = writeln!(out, "{} declared resource(s) unchanged.", unchanged.len());
     }
     address_list(
         &mut out,

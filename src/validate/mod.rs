@@ -23,7 +23,7 @@ mod kind;
 mod reference;
 pub mod schema;
 pub mod semantic;
-mod suggest;
+pub mod suggest;
 mod walk;
 
 pub use diagnostic::{Diagnostic, FileRef, Severity, codes};
